@@ -1,0 +1,36 @@
+# SPDX-License-Identifier: GPL-2.0
+# migrace top-level build.
+#   make [KDIR=...] [ARCH=arm64]   module/migrace.ko and userspace/migrace
+#   make lab                       set up the lab, run the default scenario in an x86_64 guest
+#   make check                     the whole test suite; ends with `N passed, N failed`
+
+KDIR ?= /lib/modules/$(shell uname -r)/build
+HOSTARCH := $(shell uname -m | sed 's/aarch64/arm64/')
+ARCH ?= $(HOSTARCH)
+ifeq ($(ARCH),arm64)
+ifneq ($(HOSTARCH),arm64)
+CROSS_COMPILE ?= aarch64-linux-gnu-
+endif
+endif
+LAB_ARCH ?= x86_64
+
+.PHONY: all module userspace lab check clean
+
+all: module userspace
+
+module:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) ARCH=$(ARCH) CROSS_COMPILE=$(CROSS_COMPILE) W=1 modules
+
+userspace:
+	$(MAKE) -C userspace ARCH=$(ARCH) CC=$(CROSS_COMPILE)gcc $(if $(NUMA_PREFIX),NUMA_PREFIX=$(NUMA_PREFIX))
+
+lab:
+	scripts/lab setup
+	scripts/lab run --arch $(LAB_ARCH) --add scripts/guest/default.sh -- 'sh default.sh'
+
+check:
+	scripts/check
+
+clean:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null || true
+	$(MAKE) -C userspace clean

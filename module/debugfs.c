@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * migrace: /sys/kernel/debug/migrace/ - control (write), stats, windows,
+ * attribution (read). Root only. A bad control line fails the write with
+ * -EINVAL and one rate-limited log line naming the bad token.
+ */
+#include <linux/debugfs.h>
+#include <linux/mutex.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include "internal.h"
+
+#define CONTROL_MAX	1024
+
+static struct dentry *migrace_dir;
+static DEFINE_MUTEX(control_lock);	/* serialises control commands */
+
+static int arm_or_disarm(struct migrace_cmd *cmd, const char **bad)
+{
+	struct migrace_window *w;
+	unsigned int i;
+	int err = 0;
+
+	if (strcmp(cmd->window, "all")) {
+		w = migrace_window_find(cmd->window);
+		if (!w) {
+			*bad = cmd->window;
+			return -EINVAL;
+		}
+		if (cmd->op == MIGRACE_CMD_DISARM) {
+			migrace_window_disarm(w);
+			return 0;
+		}
+		return migrace_window_arm(w, &cmd->policy);
+	}
+	for (i = 0; i < migrace_nr_windows && !err; i++) {
+		w = &migrace_windows[i];
+		if (cmd->op == MIGRACE_CMD_DISARM)
+			migrace_window_disarm(w);
+		else if (w->registered)
+			err = migrace_window_arm(w, &cmd->policy);
+	}
+	return err;
+}
+
+static void reset_all(void)
+{
+	migrace_counters_reset();
+	migrace_windows_reset();
+	migrace_attrib_reset(&migrace_attribution);
+}
+
+static int apply(struct migrace_cmd *cmd, const char **bad)
+{
+	switch (cmd->op) {
+	case MIGRACE_CMD_ARM:
+	case MIGRACE_CMD_DISARM:
+		return arm_or_disarm(cmd, bad);
+	case MIGRACE_CMD_TARGET:
+	case MIGRACE_CMD_TARGET_ALL:
+	case MIGRACE_CMD_TARGET_CLEAR:
+		return migrace_set_targets(cmd);
+	case MIGRACE_CMD_RESET:
+		reset_all();
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+/* Parse and apply one line; log what was wrong with it. */
+int migrace_control_apply(char *line)
+{
+	char copy[80];
+	const char *bad = NULL;
+	struct migrace_cmd cmd;
+	int err;
+
+	strscpy(copy, line, sizeof(copy));
+	err = migrace_cmd_parse(line, &cmd, migrace_max_delay_us * NSEC_PER_USEC, &bad);
+	if (!err) {
+		mutex_lock(&control_lock);
+		err = apply(&cmd, &bad);
+		mutex_unlock(&control_lock);
+	}
+	if (err == -EINVAL)
+		pr_warn_ratelimited("control: bad token '%s' in '%s'\n",
+				    bad ? bad : "?", copy);
+	else if (err)
+		pr_warn_ratelimited("control: '%s' failed (%d)\n", copy, err);
+	return err;
+}
+
+static ssize_t control_write(struct file *file, const char __user *ubuf,
+			     size_t count, loff_t *ppos)
+{
+	char *buf, *cur, *line;
+	int err = 0;
+
+	if (count >= CONTROL_MAX)
+		return -E2BIG;
+	buf = memdup_user_nul(ubuf, count);
+	if (IS_ERR(buf))
+		return PTR_ERR(buf);
+	cur = buf;
+	while ((line = strsep(&cur, "\n")) && !err)
+		err = migrace_control_apply(line);
+	kfree(buf);
+	return err ? err : count;
+}
+
+static const struct file_operations control_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = control_write,
+	.llseek = noop_llseek,
+};
+
+static int attribution_show(struct seq_file *m, void *v)
+{
+	struct migrace_attrib_rec *rec;
+	unsigned int n, i, j;
+
+	rec = kmalloc_array(MIGRACE_ATTRIB_SLOTS, sizeof(*rec), GFP_KERNEL);
+	if (!rec)
+		return -ENOMEM;
+	n = migrace_attrib_top(&migrace_attribution, rec, MIGRACE_ATTRIB_SLOTS);
+	for (i = 0; i < n; i++) {
+		seq_printf(m, "%staker=%s kind=%s hits=%llu\n", i ? "\n" : "",
+			   migrace_taker_names[rec[i].taker],
+			   migrace_kind_names[rec[i].kind], rec[i].hits);
+		for (j = 0; j < rec[i].nr; j++)
+			seq_printf(m, "  %pS\n", (void *)rec[i].entries[j]);
+	}
+	kfree(rec);
+	return 0;
+}
+
+DEFINE_SHOW_ATTRIBUTE(migrace_stats);
+DEFINE_SHOW_ATTRIBUTE(migrace_windows);
+DEFINE_SHOW_ATTRIBUTE(attribution);
+
+int migrace_debugfs_init(void)
+{
+	migrace_dir = debugfs_create_dir("migrace", NULL);
+	if (IS_ERR(migrace_dir))
+		return PTR_ERR(migrace_dir);
+	debugfs_create_file("control", 0200, migrace_dir, NULL, &control_fops);
+	debugfs_create_file("stats", 0400, migrace_dir, NULL, &migrace_stats_fops);
+	debugfs_create_file("windows", 0400, migrace_dir, NULL, &migrace_windows_fops);
+	debugfs_create_file("attribution", 0400, migrace_dir, NULL, &attribution_fops);
+	return 0;
+}
+
+void migrace_debugfs_exit(void)
+{
+	debugfs_remove_recursive(migrace_dir);
+}

@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * migrace internals: the window and observer tables, counters, module-wide
+ * state. Not part of the KUnit contract (see migrace.h for that).
+ */
+#ifndef MIGRACE_INTERNAL_H
+#define MIGRACE_INTERNAL_H
+
+#include <linux/kprobes.h>
+#include <linux/percpu.h>
+#include <linux/workqueue.h>
+#include "migrace.h"
+#include "compat.h"
+
+/* --- counters (stats.c) --------------------------------------------------- */
+
+enum migrace_counter {
+	MC_MIGRATE_CALLS,
+	MC_FINAL_SUCCEEDED,
+	MC_FINAL_FAILED,
+	MC_PASS_ATTEMPTS,
+	MC_PASS_OK,
+	MC_PASS_EAGAIN,
+	MC_PASS_EBUSY,
+	MC_PASS_ENOMEM,
+	MC_PASS_OTHER,
+	MC_STRAY_REFS,
+	MC_STRAY_PASSES,
+	MC_INFLIGHT_OVERFLOW,
+	MC_ATTRIB_EVENTS,
+	MC_ATTRIB_DROPPED,
+	MC_TLB_FLUSH_IMMEDIATE,
+	MC_TLB_FLUSH_DEFERRED,
+	MC_BUDGET_DISARMS,
+	MC_STRAY_HIST,		/* MIGRACE_KIND_COUNT x MIGRACE_STRAY_BUCKETS */
+	MC_COUNT = MC_STRAY_HIST + MIGRACE_KIND_COUNT * MIGRACE_STRAY_BUCKETS
+};
+
+DECLARE_PER_CPU(u64 [MC_COUNT], migrace_counters);
+
+static inline void migrace_count(enum migrace_counter c, u64 n)
+{
+	this_cpu_add(migrace_counters[c], n);
+}
+
+u64 migrace_counter_sum(enum migrace_counter c);
+void migrace_counters_reset(void);
+struct seq_file;
+int migrace_stats_show(struct seq_file *m, void *v);
+
+/* --- windows (windows.c, table.c) ---------------------------------------- */
+
+struct migrace_window;
+
+/**
+ * struct migrace_hit - what a window's match function learned about a hit
+ * @slot: the in-flight entry of the folio concerned, if any
+ * @folio: that folio, if known
+ */
+struct migrace_hit {
+	struct migrace_inflight *slot;
+	struct folio *folio;
+};
+
+/**
+ * struct migrace_window - one race window migrace can widen (a table row)
+ * @name: stable name used by `arm`
+ * @widens: one line on what it widens
+ * @origin: where the race comes from (thread or commit)
+ * @kernels: kernels the window applies to
+ * @site: the probe site (compat.h) where widening happens
+ * @on_return: widen when the site returns (kretprobe), not at its entry
+ * @match: does this hit concern a targeted migration? fills @hit
+ * @aux_site: optional second site, registered with @aux_handler
+ * @aux_handler: pre-handler of the auxiliary kprobe
+ *
+ * State below is the window's own; @policy is published with RCU.
+ */
+struct migrace_window {
+	const char *name;
+	const char *widens;
+	const char *origin;
+	const char *kernels;
+	enum migrace_site site;
+	bool on_return;
+	bool (*match)(struct migrace_window *w, struct pt_regs *regs,
+		      struct migrace_hit *hit);
+	enum migrace_site aux_site;
+	kprobe_pre_handler_t aux_handler;
+
+	struct kprobe kp;
+	struct kretprobe krp;
+	struct kprobe aux_kp;
+	bool registered;
+	bool aux_registered;
+	const char *why;		/* why unavailable, or NULL */
+	char why_buf[64];
+
+	atomic_t armed;
+	struct migrace_policy __rcu *policy;
+	struct migrace_policy_state pstate;
+	struct work_struct disarm_work;
+	atomic64_t hits;
+	atomic64_t widened;
+	atomic64_t widen_ns;
+	atomic64_t met;
+	atomic64_t timeouts;
+};
+
+extern struct migrace_window migrace_windows[];
+extern const unsigned int migrace_nr_windows;
+
+struct migrace_window *migrace_window_find(const char *name);
+int migrace_windows_register(void);
+void migrace_windows_unregister(void);
+int migrace_window_arm(struct migrace_window *w, const struct migrace_policy *p);
+void migrace_window_disarm(struct migrace_window *w);
+void migrace_windows_reset(void);
+unsigned long migrace_window_nmissed(const struct migrace_window *w);
+int migrace_windows_show(struct seq_file *m, void *v);
+
+/* --- observers (observe.c) ----------------------------------------------- */
+
+int migrace_observe_register(void);
+void migrace_observe_unregister(void);
+void migrace_observe_enable(bool on);
+
+/* --- module-wide state (main.c) ------------------------------------------ */
+
+extern unsigned int migrace_max_delay_us;
+extern unsigned int migrace_budget_us;
+extern struct migrace_inflight_set migrace_inflight;
+extern struct migrace_attrib migrace_attribution;
+extern struct migrace_targets __rcu *migrace_targets;
+
+/** migrace_targeted() - is current a target? (RCU-safe, handler context) */
+bool migrace_targeted(void);
+int migrace_set_targets(const struct migrace_cmd *cmd);
+void migrace_attribute(enum migrace_taker taker, struct folio *folio);
+
+/* --- debugfs (debugfs.c) ------------------------------------------------- */
+
+int migrace_debugfs_init(void);
+void migrace_debugfs_exit(void);
+int migrace_control_apply(char *line);
+
+#endif /* MIGRACE_INTERNAL_H */

@@ -1,0 +1,346 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * migrace: observers. They never widen anything; they count what migration
+ * does for targeted tasks and see who touches the folios in flight:
+ *  - mm_migrate_pages_start/mm_migrate_pages tracepoints: calls, final result
+ *  - try_to_migrate(): a targeted task starts unmapping a folio (in flight)
+ *  - the refcount check: pass results and stray references
+ *  - reference takers (folio lock sleepers, page-cache lookups, GUP,
+ *    migration-entry waiters) touching a folio in flight: attribution
+ * Probes are registered disabled and enabled while any target is set.
+ */
+#include <linux/kernel.h>
+#include <linux/migrate.h>
+#include <linux/sched/clock.h>
+#include <linux/tracepoint.h>
+#include <linux/xarray.h>
+#include "internal.h"
+#include "trace.h"
+
+/* --- tracepoints ---------------------------------------------------------- */
+
+static void on_migrate_start(void *data, enum migrate_mode mode, int reason)
+{
+	if (migrace_targeted())
+		migrace_count(MC_MIGRATE_CALLS, 1);
+}
+
+static void on_migrate_end(void *data, unsigned long succeeded,
+			   unsigned long failed, unsigned long thp_succeeded,
+			   unsigned long thp_failed, unsigned long thp_split,
+			   enum migrate_mode mode, int reason)
+{
+	if (!migrace_targeted())
+		return;
+	migrace_count(MC_FINAL_SUCCEEDED, succeeded);
+	migrace_count(MC_FINAL_FAILED, failed);
+	migrace_inflight_del_owner(&migrace_inflight, current);
+}
+
+struct tp_hook {
+	const char *name;
+	void *probe;
+	struct tracepoint *tp;
+};
+
+static struct tp_hook tp_hooks[] = {
+	{ "mm_migrate_pages_start", on_migrate_start },
+	{ "mm_migrate_pages", on_migrate_end },
+};
+
+static void tp_lookup(struct tracepoint *tp, void *priv)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(tp_hooks); i++)
+		if (!strcmp(tp->name, tp_hooks[i].name))
+			tp_hooks[i].tp = tp;
+}
+
+static void tp_unregister(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(tp_hooks); i++)
+		if (tp_hooks[i].tp)
+			tracepoint_probe_unregister(tp_hooks[i].tp, tp_hooks[i].probe, NULL);
+	tracepoint_synchronize_unregister();
+}
+
+static int tp_register(void)
+{
+	unsigned int i;
+	int err;
+
+	for_each_kernel_tracepoint(tp_lookup, NULL);
+	for (i = 0; i < ARRAY_SIZE(tp_hooks); i++) {
+		if (!tp_hooks[i].tp) {
+			pr_err("tracepoint %s not found\n", tp_hooks[i].name);
+			err = -ENOENT;
+			goto err_unwind;
+		}
+		err = tracepoint_probe_register(tp_hooks[i].tp, tp_hooks[i].probe, NULL);
+		if (err)
+			goto err_unwind;
+	}
+	return 0;
+err_unwind:
+	while (i--)
+		tracepoint_probe_unregister(tp_hooks[i].tp, tp_hooks[i].probe, NULL);
+	tracepoint_synchronize_unregister();
+	for (i = 0; i < ARRAY_SIZE(tp_hooks); i++)
+		tp_hooks[i].tp = NULL;
+	return err;
+}
+
+/* --- in flight -------------------------------------------------------------- */
+
+static int try_to_migrate_pre(struct kprobe *kp, struct pt_regs *regs)
+{
+	struct folio *folio = (struct folio *)regs_get_kernel_argument(regs, 0);
+
+	if (!migrace_targeted())
+		return 0;
+	if (!migrace_inflight_add(&migrace_inflight, folio, current, local_clock()))
+		migrace_count(MC_INFLIGHT_OVERFLOW, 1);
+	return 0;
+}
+NOKPROBE_SYMBOL(try_to_migrate_pre);
+
+/* --- the refcount check ------------------------------------------------------ */
+
+struct check_args {
+	struct address_space *mapping;
+	struct folio *folio;
+	int extra;
+};
+
+/* 6.11+'s __folio_migrate_mapping() takes the expected count, not extra. */
+static bool check_takes_expected;
+
+static int check_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct check_args *a = (struct check_args *)ri->data;
+
+	if (!migrace_targeted())
+		return 1;
+	a->mapping = (struct address_space *)regs_get_kernel_argument(regs, 0);
+	a->folio = (struct folio *)regs_get_kernel_argument(regs, 2);
+	a->extra = (int)regs_get_kernel_argument(regs, 3);
+	return 0;
+}
+NOKPROBE_SYMBOL(check_entry);
+
+static void count_stray(struct check_args *a)
+{
+	int expected, stray;
+	enum migrace_kind kind;
+
+	expected = check_takes_expected ? a->extra :
+		   migrace_expected_refs(a->mapping, a->folio, a->extra);
+	stray = folio_ref_count(a->folio) - expected;
+	if (stray <= 0)
+		return;
+	kind = migrace_folio_kind(a->folio);
+	migrace_count(MC_STRAY_REFS, stray);
+	migrace_count(MC_STRAY_PASSES, 1);
+	migrace_count(MC_STRAY_HIST + kind * MIGRACE_STRAY_BUCKETS +
+		      migrace_stray_bucket(stray), 1);
+	trace_migrace_stray_ref(folio_pfn(a->folio), migrace_kind_names[kind],
+				expected + stray, expected);
+}
+
+static int check_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct check_args *a = (struct check_args *)ri->data;
+	int ret = (int)regs_return_value(regs);
+
+	migrace_count(MC_PASS_ATTEMPTS, 1);
+	switch (ret) {
+	case MIGRATEPAGE_SUCCESS:
+		migrace_count(MC_PASS_OK, 1);
+		break;
+	case -EAGAIN:
+		migrace_count(MC_PASS_EAGAIN, 1);
+		count_stray(a);
+		break;
+	case -EBUSY:
+		migrace_count(MC_PASS_EBUSY, 1);
+		break;
+	case -ENOMEM:
+		migrace_count(MC_PASS_ENOMEM, 1);
+		break;
+	default:
+		migrace_count(MC_PASS_OTHER, 1);
+	}
+	return 0;
+}
+NOKPROBE_SYMBOL(check_ret);
+
+/* --- reference takers -------------------------------------------------------- */
+
+/* A taker holding a reference to a folio in flight: count and attribute. */
+static void taker_seen(enum migrace_taker taker, struct folio *folio, bool holds_ref)
+{
+	struct migrace_inflight *slot;
+
+	if (IS_ERR_OR_NULL(folio) || xa_is_value(folio))
+		return;
+	slot = migrace_inflight_find(&migrace_inflight, folio);
+	if (!slot)
+		return;
+	if (holds_ref)
+		atomic_inc(&slot->takers);
+	migrace_attribute(taker, folio);
+}
+
+static int folio_lock_pre(struct kprobe *kp, struct pt_regs *regs)
+{
+	if (atomic_read(&migrace_inflight.nr))
+		taker_seen(MIGRACE_TAKER_FOLIO_LOCK,
+			   (struct folio *)regs_get_kernel_argument(regs, 0), true);
+	return 0;
+}
+NOKPROBE_SYMBOL(folio_lock_pre);
+
+static int entry_wait_pre(struct kprobe *kp, struct pt_regs *regs)
+{
+	if (atomic_read(&migrace_inflight.nr))
+		taker_seen(MIGRACE_TAKER_ENTRY_WAIT, migrace_entry_wait_folio(regs),
+			   false);
+	return 0;
+}
+NOKPROBE_SYMBOL(entry_wait_pre);
+
+/* Return probes on lookups: only while something is in flight. */
+static int lookup_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	return !atomic_read(&migrace_inflight.nr);
+}
+NOKPROBE_SYMBOL(lookup_entry);
+
+static int pagecache_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	taker_seen(MIGRACE_TAKER_PAGECACHE, (struct folio *)regs_return_value(regs),
+		   true);
+	return 0;
+}
+NOKPROBE_SYMBOL(pagecache_ret);
+
+static int gup_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	taker_seen(MIGRACE_TAKER_GUP, (struct folio *)regs_return_value(regs), true);
+	return 0;
+}
+NOKPROBE_SYMBOL(gup_ret);
+
+/* --- the observer table -------------------------------------------------------- */
+
+/**
+ * struct migrace_observer - one observing probe
+ * @site: where
+ * @pre: entry handler (kprobe), or NULL for a return probe
+ * @entry: return probe: entry filter (nonzero skips the instance)
+ * @ret: return probe: handler
+ * @data_size: return probe: per-instance data
+ * @required: the module cannot count migrations without it
+ */
+struct migrace_observer {
+	enum migrace_site site;
+	kprobe_pre_handler_t pre;
+	kretprobe_handler_t entry;
+	kretprobe_handler_t ret;
+	size_t data_size;
+	bool required;
+	struct kprobe kp;
+	struct kretprobe krp;
+	bool registered;
+};
+
+static struct migrace_observer observers[] = {
+	{ .site = MIGRACE_SITE_TRY_TO_MIGRATE, .pre = try_to_migrate_pre, .required = true },
+	{ .site = MIGRACE_SITE_MIGRATE_MAPPING, .entry = check_entry, .ret = check_ret,
+	  .data_size = sizeof(struct check_args), .required = true },
+	{ .site = MIGRACE_SITE_FOLIO_LOCK, .pre = folio_lock_pre },
+	{ .site = MIGRACE_SITE_ENTRY_WAIT, .pre = entry_wait_pre },
+	{ .site = MIGRACE_SITE_PAGECACHE, .entry = lookup_entry, .ret = pagecache_ret },
+	{ .site = MIGRACE_SITE_GUP, .entry = lookup_entry, .ret = gup_ret },
+};
+
+static int observer_register(struct migrace_observer *o)
+{
+	if (o->pre) {
+		o->kp.pre_handler = o->pre;
+		o->kp.flags = KPROBE_FLAG_DISABLED;
+		return migrace_register_kprobe(&o->kp, o->site);
+	}
+	o->krp.entry_handler = o->entry;
+	o->krp.handler = o->ret;
+	o->krp.data_size = o->data_size;
+	o->krp.maxactive = 8 * num_possible_cpus();
+	o->krp.kp.flags = KPROBE_FLAG_DISABLED;
+	return migrace_register_kretprobe(&o->krp, o->site);
+}
+
+static void observer_unregister(struct migrace_observer *o)
+{
+	if (!o->registered)
+		return;
+	o->pre ? unregister_kprobe(&o->kp) : unregister_kretprobe(&o->krp);
+	o->registered = false;
+}
+
+void migrace_observe_enable(bool on)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(observers); i++) {
+		struct migrace_observer *o = &observers[i];
+
+		if (!o->registered)
+			continue;
+		if (o->pre)
+			on ? enable_kprobe(&o->kp) : disable_kprobe(&o->kp);
+		else
+			on ? enable_kretprobe(&o->krp) : disable_kretprobe(&o->krp);
+	}
+}
+
+int migrace_observe_register(void)
+{
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < ARRAY_SIZE(observers); i++) {
+		struct migrace_observer *o = &observers[i];
+
+		err = observer_register(o);
+		if (!err) {
+			o->registered = true;
+			continue;
+		}
+		pr_info("observer of %s unavailable (%d)\n",
+			migrace_sites[o->site].what, err);
+		if (o->required)
+			goto err_unwind;
+	}
+	check_takes_expected = observers[1].krp.kp.symbol_name &&
+		!strcmp(observers[1].krp.kp.symbol_name, "__folio_migrate_mapping");
+	err = tp_register();
+	if (err)
+		goto err_unwind;
+	return 0;
+err_unwind:
+	while (i--)
+		observer_unregister(&observers[i]);
+	return err;
+}
+
+void migrace_observe_unregister(void)
+{
+	unsigned int i;
+
+	tp_unregister();
+	for (i = 0; i < ARRAY_SIZE(observers); i++)
+		observer_unregister(&observers[i]);
+}

@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * migrace: per-CPU counters and the debugfs `stats` file (`name: value`).
+ * Names are stable (docs/interfaces.md); add, do not rename.
+ */
+#include <linux/build_bug.h>
+#include <linux/seq_file.h>
+#include "internal.h"
+
+DEFINE_PER_CPU(u64 [MC_COUNT], migrace_counters);
+
+static const char *const counter_names[MC_STRAY_HIST] = {
+	[MC_MIGRATE_CALLS]	= "migrate_calls",
+	[MC_FINAL_SUCCEEDED]	= "final_succeeded",
+	[MC_FINAL_FAILED]	= "final_failed",
+	[MC_PASS_ATTEMPTS]	= "pass_attempts",
+	[MC_PASS_OK]		= "pass_ok",
+	[MC_PASS_EAGAIN]	= "pass_eagain",
+	[MC_PASS_EBUSY]		= "pass_ebusy",
+	[MC_PASS_ENOMEM]	= "pass_enomem",
+	[MC_PASS_OTHER]		= "pass_other",
+	[MC_STRAY_REFS]		= "stray_refs",
+	[MC_STRAY_PASSES]	= "stray_passes",
+	[MC_INFLIGHT_OVERFLOW]	= "inflight_overflow",
+	[MC_ATTRIB_EVENTS]	= "attrib_events",
+	[MC_ATTRIB_DROPPED]	= "attrib_dropped",
+	[MC_TLB_FLUSH_IMMEDIATE] = "tlb_flush_immediate",
+	[MC_TLB_FLUSH_DEFERRED]	= "tlb_flush_deferred",
+	[MC_BUDGET_DISARMS]	= "budget_disarms",
+};
+static_assert(ARRAY_SIZE(counter_names) == MC_STRAY_HIST);
+
+static const char *const bucket_names[MIGRACE_STRAY_BUCKETS] = {
+	"1", "2", "3", "4plus"
+};
+
+u64 migrace_counter_sum(enum migrace_counter c)
+{
+	u64 sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += per_cpu(migrace_counters[c], cpu);
+	return sum;
+}
+
+void migrace_counters_reset(void)
+{
+	int cpu, c;
+
+	for_each_possible_cpu(cpu)
+		for (c = 0; c < MC_COUNT; c++)
+			per_cpu(migrace_counters[c], cpu) = 0;
+}
+
+static void stats_show_window(struct seq_file *m, struct migrace_window *w)
+{
+	seq_printf(m, "window.%s.hits: %lld\n", w->name, atomic64_read(&w->hits));
+	seq_printf(m, "window.%s.widened: %lld\n", w->name, atomic64_read(&w->widened));
+	seq_printf(m, "window.%s.widen_ns: %lld\n", w->name, atomic64_read(&w->widen_ns));
+	seq_printf(m, "window.%s.met: %lld\n", w->name, atomic64_read(&w->met));
+	seq_printf(m, "window.%s.timeouts: %lld\n", w->name, atomic64_read(&w->timeouts));
+	seq_printf(m, "window.%s.nmissed: %lu\n", w->name, migrace_window_nmissed(w));
+}
+
+int migrace_stats_show(struct seq_file *m, void *v)
+{
+	unsigned int c, k, b;
+
+	for (c = 0; c < MC_STRAY_HIST; c++)
+		seq_printf(m, "%s: %llu\n", counter_names[c], migrace_counter_sum(c));
+	for (k = 0; k < MIGRACE_KIND_COUNT; k++)
+		for (b = 0; b < MIGRACE_STRAY_BUCKETS; b++)
+			seq_printf(m, "stray_%s_%s: %llu\n", migrace_kind_names[k],
+				   bucket_names[b],
+				   migrace_counter_sum(MC_STRAY_HIST +
+						       k * MIGRACE_STRAY_BUCKETS + b));
+	for (c = 0; c < migrace_nr_windows; c++)
+		stats_show_window(m, &migrace_windows[c]);
+	return 0;
+}

@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * migrace: the per-kernel symbol table and probe registration by role.
+ * A site whose symbols are all absent (inlined, renamed) registers nothing
+ * and reports -ENOENT; the caller marks what depends on it unavailable.
+ */
+#include <linux/kernel.h>
+#include <linux/string.h>
+#include "compat.h"
+
+const struct migrace_site_desc migrace_sites[MIGRACE_SITE_COUNT] = {
+	[MIGRACE_SITE_PTE_CLEAR] = {
+		"PTE cleared in try_to_migrate_one()",
+		{ "ptep_clear_flush" },
+		"6.1: ptep_clear_flush(); 6.4+: inline ptep_get_and_clear() + deferred flush",
+	},
+	[MIGRACE_SITE_TRY_TO_MIGRATE] = {
+		"unmap for migration", { "try_to_migrate" }, "5.15+",
+	},
+	[MIGRACE_SITE_MIGRATE_MAPPING] = {
+		"refcount check and freeze",
+		{ "__folio_migrate_mapping", "folio_migrate_mapping" },
+		"6.1: folio_migrate_mapping(mapping, new, old, extra); 6.11+: __folio_migrate_mapping(..., expected)",
+	},
+	[MIGRACE_SITE_ENTRY_WAIT] = {
+		"wait on a migration entry",
+		{ "migration_entry_wait_on_locked" },
+		"5.17+ (no page reference held); before: __migration_entry_wait took one",
+	},
+	[MIGRACE_SITE_FOLIO_LOCK] = {
+		"sleep on a folio lock", { "__folio_lock" }, "5.16+",
+	},
+	[MIGRACE_SITE_PAGECACHE] = {
+		"page-cache lookup",
+		{ "filemap_get_entry", "__filemap_get_folio" },
+		"6.1: __filemap_get_folio() (mapping_get_entry inline); 6.3+: filemap_get_entry()",
+	},
+	[MIGRACE_SITE_GUP] = {
+		"GUP grabs a folio", { "try_grab_folio" }, "5.17+",
+	},
+	[MIGRACE_SITE_SPLIT_SCAN] = {
+		"deferred split shrinker scan", { "deferred_split_scan" }, "static; not inlined on 6.1",
+	},
+	[MIGRACE_SITE_SPLIT] = {
+		"split one large folio",
+		{ "split_huge_page_to_list_to_order", "split_huge_page_to_list" },
+		"6.1: split_huge_page_to_list(); 6.8+: ..._to_order()",
+	},
+};
+
+/* Register @kp on the first candidate symbol of @site the kernel has. */
+int migrace_register_kprobe(struct kprobe *kp, enum migrace_site site)
+{
+	const struct migrace_site_desc *d = &migrace_sites[site];
+	unsigned int i;
+	int err = -ENOENT;
+
+	for (i = 0; i < ARRAY_SIZE(d->symbols) && d->symbols[i]; i++) {
+		kp->symbol_name = d->symbols[i];
+		kp->addr = NULL;
+		err = register_kprobe(kp);
+		if (err != -ENOENT && err != -EINVAL)
+			return err;
+	}
+	kp->symbol_name = NULL;
+	return -ENOENT;
+}
+
+int migrace_register_kretprobe(struct kretprobe *krp, enum migrace_site site)
+{
+	const struct migrace_site_desc *d = &migrace_sites[site];
+	unsigned int i;
+	int err = -ENOENT;
+
+	for (i = 0; i < ARRAY_SIZE(d->symbols) && d->symbols[i]; i++) {
+		krp->kp.symbol_name = d->symbols[i];
+		krp->kp.addr = NULL;
+		err = register_kretprobe(krp);
+		if (err != -ENOENT && err != -EINVAL)
+			return err;
+	}
+	krp->kp.symbol_name = NULL;
+	return -ENOENT;
+}

@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * migrace: the race windows, one row each, and how each recognises a hit
+ * that concerns a targeted migration. The machinery is in windows.c.
+ */
+#include <linux/mm.h>
+#include <linux/pgtable.h>
+#include <linux/sched/clock.h>
+#include "internal.h"
+
+/* The in-flight slot of @folio if current is migrating it. */
+static struct migrace_inflight *own_slot(struct folio *folio)
+{
+	struct migrace_inflight *slot;
+
+	slot = migrace_inflight_find(&migrace_inflight, folio);
+	if (!slot || READ_ONCE(slot->owner) != current)
+		return NULL;
+	return slot;
+}
+
+/*
+ * pte-clear: the clearing function returns the old PTE. A present PTE of a
+ * folio current is migrating means try_to_migrate_one() just cleared it and
+ * has not yet installed the migration entry: the window is open now.
+ */
+static bool pte_clear_match(struct migrace_window *w, struct pt_regs *regs,
+			    struct migrace_hit *hit)
+{
+	pte_t pte = __pte(regs_return_value(regs));
+	unsigned long pfn;
+
+	if (!pte_present(pte))
+		return false;
+	pfn = pte_pfn(pte);
+	if (!pfn_valid(pfn))
+		return false;
+	hit->folio = page_folio(pfn_to_page(pfn));
+	hit->slot = own_slot(hit->folio);
+	if (!hit->slot)
+		return false;
+	if (MIGRACE_PTE_CLEAR_FLUSHES_AT_ONCE)
+		migrace_count(MC_TLB_FLUSH_IMMEDIATE, 1);
+	else
+		migrace_count(MC_TLB_FLUSH_DEFERRED, 1);
+	return true;
+}
+
+/* freeze: at the refcount check, for a folio current is migrating. */
+static bool freeze_match(struct migrace_window *w, struct pt_regs *regs,
+			 struct migrace_hit *hit)
+{
+	hit->folio = (struct folio *)regs_get_kernel_argument(regs, 2);
+	hit->slot = own_slot(hit->folio);
+	return hit->slot;
+}
+
+/* entry-wait: a (targeted) task waits on the entry of a migrating folio. */
+static bool entry_wait_match(struct migrace_window *w, struct pt_regs *regs,
+			     struct migrace_hit *hit)
+{
+	hit->folio = migrace_entry_wait_folio(regs);
+	if (!hit->folio)
+		return false;
+	hit->slot = migrace_inflight_find(&migrace_inflight, hit->folio);
+	return hit->slot;
+}
+
+/*
+ * deferred-split: the shrinker moved folios to its private list and now
+ * splits them one by one; widening each split keeps the rest on that list
+ * longer, racing a final folio_put() elsewhere. The scan's entry marks the
+ * scanning task; a split by that task within a second counts as the scan's.
+ */
+static struct task_struct *split_scanner;
+static u64 split_scan_ns;
+
+static int split_scan_pre(struct kprobe *kp, struct pt_regs *regs)
+{
+	if (!migrace_targeted())
+		return 0;
+	WRITE_ONCE(split_scan_ns, local_clock());
+	WRITE_ONCE(split_scanner, current);
+	return 0;
+}
+NOKPROBE_SYMBOL(split_scan_pre);
+
+static bool deferred_split_match(struct migrace_window *w, struct pt_regs *regs,
+				 struct migrace_hit *hit)
+{
+	return READ_ONCE(split_scanner) == current &&
+	       local_clock() - READ_ONCE(split_scan_ns) < NSEC_PER_SEC;
+}
+
+struct migrace_window migrace_windows[] = {
+	{
+		.name = "pte-clear",
+		.widens = "try_to_migrate_one() between clearing the PTE and installing the migration entry",
+		.origin = "arm64 migration selftest failure, 2024 (shmem_fault takes a page-cache ref)",
+		.kernels = "6.1 (ptep_clear_flush); 6.4+ clear inline: unavailable",
+		.site = MIGRACE_SITE_PTE_CLEAR,
+		.on_return = true,
+		.match = pte_clear_match,
+	},
+	{
+		.name = "entry-wait",
+		.widens = "a fault waiting on a migration entry, before it sleeps (PTL held)",
+		.origin = "2018 memory hot-remove soft lockup; rework in 5.17 (no page ref)",
+		.kernels = "5.17+ (migration_entry_wait_on_locked)",
+		.site = MIGRACE_SITE_ENTRY_WAIT,
+		.match = entry_wait_match,
+	},
+	{
+		.name = "freeze",
+		.widens = "folio_migrate_mapping() just before its refcount check/freeze",
+		.origin = "refcount check in migration (lookups in flight land inside it)",
+		.kernels = "6.1 folio_migrate_mapping; 6.11+ __folio_migrate_mapping",
+		.site = MIGRACE_SITE_MIGRATE_MAPPING,
+		.match = freeze_match,
+	},
+	{
+		.name = "deferred-split",
+		.widens = "deferred_split_scan() while folios sit on its local list",
+		.origin = "2024 deferred split list corruption vs folio_put()",
+		.kernels = "6.1 (split_huge_page_to_list); corruption seen on 6.8-era kernels",
+		.site = MIGRACE_SITE_SPLIT,
+		.match = deferred_split_match,
+		.aux_site = MIGRACE_SITE_SPLIT_SCAN,
+		.aux_handler = split_scan_pre,
+	},
+};
+
+const unsigned int migrace_nr_windows = ARRAY_SIZE(migrace_windows);

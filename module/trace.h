@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * migrace tracepoints: window hits and stray references, for perf,
+ * trace-cmd and bpftrace (events/migrace/ in tracefs).
+ */
+#undef TRACE_SYSTEM
+#define TRACE_SYSTEM migrace
+
+#if !defined(MIGRACE_TRACE_H) || defined(TRACE_HEADER_MULTI_READ)
+#define MIGRACE_TRACE_H
+
+#include <linux/tracepoint.h>
+
+TRACE_EVENT(migrace_window_hit,
+	TP_PROTO(const char *window, u64 widened_ns, bool met),
+	TP_ARGS(window, widened_ns, met),
+	TP_STRUCT__entry(
+		__string(window, window)
+		__field(u64, widened_ns)
+		__field(bool, met)
+	),
+	TP_fast_assign(
+		__assign_str(window, window);
+		__entry->widened_ns = widened_ns;
+		__entry->met = met;
+	),
+	TP_printk("window=%s widened_ns=%llu met=%d", __get_str(window),
+		  __entry->widened_ns, __entry->met)
+);
+
+TRACE_EVENT(migrace_stray_ref,
+	TP_PROTO(unsigned long pfn, const char *kind, int observed, int expected),
+	TP_ARGS(pfn, kind, observed, expected),
+	TP_STRUCT__entry(
+		__field(unsigned long, pfn)
+		__string(kind, kind)
+		__field(int, observed)
+		__field(int, expected)
+	),
+	TP_fast_assign(
+		__entry->pfn = pfn;
+		__assign_str(kind, kind);
+		__entry->observed = observed;
+		__entry->expected = expected;
+	),
+	TP_printk("pfn=0x%lx kind=%s observed=%d expected=%d", __entry->pfn,
+		  __get_str(kind), __entry->observed, __entry->expected)
+);
+
+#endif /* MIGRACE_TRACE_H */
+
+#undef TRACE_INCLUDE_PATH
+#define TRACE_INCLUDE_PATH .
+#undef TRACE_INCLUDE_FILE
+#define TRACE_INCLUDE_FILE trace
+#include <trace/define_trace.h>

@@ -1,0 +1,359 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * migrace: the machinery shared by every race window. Each window (a row in
+ * table.c) has one probe where it widens; one handler serves them all and
+ * finds its row with container_of(). Windows register disabled and are
+ * armed and disarmed with enable_kprobe()/disable_kprobe().
+ *
+ * Handlers run with preemption off (on arm64 a kprobe runs with interrupts
+ * masked): widening is a busy-wait, capped by max_delay_us and by a per-CPU
+ * budget per second; past the budget the window disarms itself.
+ */
+#include <linux/kernel.h>
+#include <linux/random.h>
+#include <linux/sched/clock.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include "internal.h"
+#include "trace.h"
+
+static DEFINE_PER_CPU(struct migrace_budget, migrace_budget);
+
+struct migrace_window *migrace_window_find(const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < migrace_nr_windows; i++)
+		if (!strcmp(migrace_windows[i].name, name))
+			return &migrace_windows[i];
+	return NULL;
+}
+
+/* Busy-wait @ns; return the time actually spent. */
+static u64 widen_delay(u64 ns)
+{
+	u64 t0 = local_clock(), t;
+
+	do {
+		cpu_relax();
+		t = local_clock() - t0;
+	} while (t < ns);
+	return t;
+}
+
+/*
+ * Hold until a reference taker touches the folio (the folio-lock, page-cache
+ * and GUP observers bump @slot->takers) or @timeout_ns passes.
+ */
+static u64 widen_rendezvous(struct migrace_hit *hit, u64 timeout_ns, bool *met)
+{
+	int takers0 = atomic_read(&hit->slot->takers);
+	u64 t0 = local_clock(), t;
+
+	*met = false;
+	do {
+		if (atomic_read(&hit->slot->takers) != takers0) {
+			*met = true;
+			break;
+		}
+		cpu_relax();
+		t = local_clock() - t0;
+	} while (t < timeout_ns);
+	return local_clock() - t0;
+}
+
+static bool read_policy(struct migrace_window *w, struct migrace_policy *p)
+{
+	struct migrace_policy *cur;
+	bool ok = false;
+
+	rcu_read_lock();
+	cur = rcu_dereference(w->policy);
+	if (cur) {
+		*p = *cur;
+		ok = true;
+	}
+	rcu_read_unlock();
+	return ok;
+}
+
+/* Disarming sleeps (disable_kprobe takes a mutex): done from a worker. */
+static void window_disarm_later(struct migrace_window *w)
+{
+	if (atomic_cmpxchg(&w->armed, 1, 0) == 1)
+		schedule_work(&w->disarm_work);
+}
+
+/* How long to widen this hit, within the cap and this CPU's budget. */
+static u64 window_plan(struct migrace_window *w, struct migrace_policy *p)
+{
+	bool exhausted = false;
+	u64 ns;
+
+	ns = migrace_policy_decide(p, &w->pstate, get_random_u64(), &exhausted);
+	if (exhausted)
+		window_disarm_later(w);
+	ns = min_t(u64, ns, (u64)READ_ONCE(migrace_max_delay_us) * NSEC_PER_USEC);
+	if (!ns)
+		return 0;
+	if (!migrace_budget_take(this_cpu_ptr(&migrace_budget), local_clock(), ns,
+				 (u64)READ_ONCE(migrace_budget_us) * NSEC_PER_USEC)) {
+		migrace_count(MC_BUDGET_DISARMS, 1);
+		pr_warn_ratelimited("window %s over its budget of %u us/s per CPU: disarmed\n",
+				    w->name, migrace_budget_us);
+		window_disarm_later(w);
+		return 0;
+	}
+	return ns;
+}
+
+static void window_hit(struct migrace_window *w, struct pt_regs *regs)
+{
+	struct migrace_hit hit = {};
+	struct migrace_policy p;
+	bool met = false;
+	u64 ns, spent;
+
+	if (!atomic_read(&w->armed) || !migrace_targeted())
+		return;
+	if (!w->match(w, regs, &hit) || !read_policy(w, &p))
+		return;
+	atomic64_inc(&w->hits);
+	ns = window_plan(w, &p);
+	if (!ns) {
+		trace_migrace_window_hit(w->name, 0, false);
+		return;
+	}
+	if (p.kind == MIGRACE_POLICY_RENDEZVOUS && hit.slot) {
+		spent = widen_rendezvous(&hit, ns, &met);
+		atomic64_inc(met ? &w->met : &w->timeouts);
+	} else {
+		spent = widen_delay(ns);
+	}
+	if (spent < ns)
+		migrace_budget_refund(this_cpu_ptr(&migrace_budget), ns - spent);
+	atomic64_inc(&w->widened);
+	atomic64_add(spent, &w->widen_ns);
+	trace_migrace_window_hit(w->name, spent, met);
+}
+
+static int window_pre(struct kprobe *kp, struct pt_regs *regs)
+{
+	window_hit(container_of(kp, struct migrace_window, kp), regs);
+	return 0;
+}
+NOKPROBE_SYMBOL(window_pre);
+
+/* Only targeted tasks in an armed window take a return instance. */
+static int window_ret_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct migrace_window *w =
+		container_of(get_kretprobe(ri), struct migrace_window, krp);
+
+	return !(atomic_read(&w->armed) && atomic_read(&migrace_inflight.nr) &&
+		 migrace_targeted());
+}
+NOKPROBE_SYMBOL(window_ret_entry);
+
+static int window_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	window_hit(container_of(get_kretprobe(ri), struct migrace_window, krp), regs);
+	return 0;
+}
+NOKPROBE_SYMBOL(window_ret);
+
+static void window_disarm_work(struct work_struct *work)
+{
+	struct migrace_window *w =
+		container_of(work, struct migrace_window, disarm_work);
+
+	migrace_window_disarm(w);
+}
+
+static void window_set_enabled(struct migrace_window *w, bool on)
+{
+	if (w->on_return)
+		on ? enable_kretprobe(&w->krp) : disable_kretprobe(&w->krp);
+	else
+		on ? enable_kprobe(&w->kp) : disable_kprobe(&w->kp);
+	if (w->aux_registered)
+		on ? enable_kprobe(&w->aux_kp) : disable_kprobe(&w->aux_kp);
+}
+
+int migrace_window_arm(struct migrace_window *w, const struct migrace_policy *p)
+{
+	struct migrace_policy *np, *old;
+
+	if (!w->registered)
+		return -ENOENT;
+	np = kmemdup(p, sizeof(*p), GFP_KERNEL);
+	if (!np)
+		return -ENOMEM;
+	old = rcu_replace_pointer(w->policy, np, true);
+	atomic64_set(&w->pstate.eligible, 0);
+	atomic64_set(&w->pstate.widened, 0);
+	atomic_set(&w->armed, 1);
+	window_set_enabled(w, true);
+	synchronize_rcu();
+	kfree(old);
+	return 0;
+}
+
+void migrace_window_disarm(struct migrace_window *w)
+{
+	atomic_set(&w->armed, 0);
+	if (w->registered)
+		window_set_enabled(w, false);
+}
+
+void migrace_windows_reset(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < migrace_nr_windows; i++) {
+		struct migrace_window *w = &migrace_windows[i];
+
+		atomic64_set(&w->hits, 0);
+		atomic64_set(&w->widened, 0);
+		atomic64_set(&w->widen_ns, 0);
+		atomic64_set(&w->met, 0);
+		atomic64_set(&w->timeouts, 0);
+	}
+}
+
+unsigned long migrace_window_nmissed(const struct migrace_window *w)
+{
+	unsigned long n = 0;
+
+	if (!w->registered)
+		return 0;
+	n = w->on_return ? w->krp.nmissed + w->krp.kp.nmissed : w->kp.nmissed;
+	if (w->aux_registered)
+		n += w->aux_kp.nmissed;
+	return n;
+}
+
+static void window_unavailable(struct migrace_window *w, enum migrace_site site,
+			       int err)
+{
+	const char *sym = migrace_sites[site].symbols[0];
+
+	if (err == -ENOENT)
+		snprintf(w->why_buf, sizeof(w->why_buf), "missing:%s", sym);
+	else
+		snprintf(w->why_buf, sizeof(w->why_buf), "error%d:%s", err, sym);
+	w->why = w->why_buf;
+	pr_info("window %s unavailable on this kernel (%s)\n", w->name, w->why);
+}
+
+static int window_register_main(struct migrace_window *w)
+{
+	if (w->on_return) {
+		w->krp.entry_handler = window_ret_entry;
+		w->krp.handler = window_ret;
+		w->krp.maxactive = 4 * num_possible_cpus();
+		w->krp.kp.flags = KPROBE_FLAG_DISABLED;
+		return migrace_register_kretprobe(&w->krp, w->site);
+	}
+	w->kp.pre_handler = window_pre;
+	w->kp.flags = KPROBE_FLAG_DISABLED;
+	return migrace_register_kprobe(&w->kp, w->site);
+}
+
+static void window_register(struct migrace_window *w)
+{
+	int err;
+
+	INIT_WORK(&w->disarm_work, window_disarm_work);
+	err = window_register_main(w);
+	if (err) {
+		window_unavailable(w, w->site, err);
+		return;
+	}
+	w->registered = true;
+	if (w->aux_site == MIGRACE_SITE_NONE)
+		return;
+	w->aux_kp.pre_handler = w->aux_handler;
+	w->aux_kp.flags = KPROBE_FLAG_DISABLED;
+	err = migrace_register_kprobe(&w->aux_kp, w->aux_site);
+	if (!err) {
+		w->aux_registered = true;
+		return;
+	}
+	w->on_return ? unregister_kretprobe(&w->krp) : unregister_kprobe(&w->kp);
+	w->registered = false;
+	window_unavailable(w, w->aux_site, err);
+}
+
+/* A window the kernel lacks is unavailable, never a load failure. */
+int migrace_windows_register(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < migrace_nr_windows; i++)
+		window_register(&migrace_windows[i]);
+	return 0;
+}
+
+void migrace_windows_unregister(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < migrace_nr_windows; i++) {
+		struct migrace_window *w = &migrace_windows[i];
+
+		atomic_set(&w->armed, 0);
+		if (w->aux_registered)
+			unregister_kprobe(&w->aux_kp);
+		if (w->registered && w->on_return)
+			unregister_kretprobe(&w->krp);
+		else if (w->registered)
+			unregister_kprobe(&w->kp);
+		w->registered = false;
+		w->aux_registered = false;
+		cancel_work_sync(&w->disarm_work);
+		kfree(rcu_replace_pointer(w->policy, NULL, true));
+	}
+}
+
+static void policy_show(struct seq_file *m, struct migrace_window *w)
+{
+	struct migrace_policy p;
+
+	if (!atomic_read(&w->armed) || !read_policy(w, &p))
+		seq_puts(m, "none");
+	else if (p.kind == MIGRACE_POLICY_COUNT)
+		seq_puts(m, "count");
+	else if (p.kind == MIGRACE_POLICY_DELAY)
+		seq_printf(m, "delay:%u-%uns", p.min_ns, p.max_ns);
+	else
+		seq_printf(m, "rendezvous:%uns", p.timeout_ns);
+}
+
+int migrace_windows_show(struct seq_file *m, void *v)
+{
+	unsigned int i;
+
+	seq_puts(m, "# name available armed policy hits widened met timeouts widen_ns\n");
+	for (i = 0; i < migrace_nr_windows; i++) {
+		struct migrace_window *w = &migrace_windows[i];
+
+		seq_printf(m, "%s %s %s ", w->name, w->registered ? "yes" : "no",
+			   atomic_read(&w->armed) ? "yes" : "no");
+		policy_show(m, w);
+		seq_printf(m, " %lld %lld %lld %lld %lld", atomic64_read(&w->hits),
+			   atomic64_read(&w->widened), atomic64_read(&w->met),
+			   atomic64_read(&w->timeouts), atomic64_read(&w->widen_ns));
+		seq_printf(m, "%s%s\n", w->why ? " " : "", w->why ? w->why : "");
+	}
+	for (i = 0; i < migrace_nr_windows; i++) {
+		struct migrace_window *w = &migrace_windows[i];
+
+		seq_printf(m, "# %s: widens %s; at %s; from %s; kernels %s\n",
+			   w->name, w->widens,
+			   w->registered ? (w->on_return ? w->krp.kp.symbol_name :
+					    w->kp.symbol_name) : "-",
+			   w->origin, w->kernels);
+	}
+	return 0;
+}
