@@ -10,6 +10,7 @@
 
 #include <linux/kprobes.h>
 #include <linux/mm.h>
+#include <linux/swap.h>
 #include <linux/swapops.h>
 
 enum migrace_site {

@@ -244,6 +244,9 @@ NOKPROBE_SYMBOL(gup_ret);
  * @ret: return probe: handler
  * @data_size: return probe: per-instance data
  * @required: the module cannot count migrations without it
+ * @kp: the kprobe (entry observers)
+ * @krp: the kretprobe (return observers)
+ * @registered: the probe is in place
  */
 struct migrace_observer {
 	enum migrace_site site;

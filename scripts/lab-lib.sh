@@ -111,10 +111,13 @@ fix_headers() {
 	local root=$1 abi=$2 arch=$3 hdr
 	hdr=$root/usr/src/linux-headers-$abi-$arch
 	[ -d "$hdr" ] || die "headers missing in $hdr"
-	sed -i "s|/usr/src/linux-headers-$abi-common|$CACHE/common/usr/src/linux-headers-$abi-common|g" \
+	sed -i "s|^include /usr/src/linux-headers-$abi-common|include $CACHE/common/usr/src/linux-headers-$abi-common|" \
 		"$hdr/Makefile"
-	ln -sfn /usr/lib/linux-kbuild-6.1/scripts "$hdr/scripts"
-	ln -sfn /usr/lib/linux-kbuild-6.1/tools "$hdr/tools" 2>/dev/null || true
+	local d
+	for d in "$hdr" "$CACHE/common/usr/src/linux-headers-$abi-common"; do
+		ln -sfn /usr/lib/linux-kbuild-6.1/scripts "$d/scripts"
+		ln -sfn /usr/lib/linux-kbuild-6.1/tools "$d/tools"
+	done
 }
 
 lab_setup() {
@@ -287,7 +290,7 @@ check_kind() {
 # --- run ---------------------------------------------------------------------
 
 # The guest's virtio modules, in load order (absent ones are built in).
-VIRTIO_MODS=(virtio virtio_ring virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio_console)
+VIRTIO_MODS=(virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio_console)
 
 add_virtio_mods() {
 	local arch=$1 root=$2 m f mdir
@@ -331,26 +334,28 @@ make_initramfs() {
 	(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$out"
 }
 
-qemu_cmd() {
-	local arch=$1 image=$2 initrd=$3 cpus=$4 mem=$5 dir=$6 half
-	half=$((mem / 2))
-	local numa=(-m "${mem}M" -smp "$cpus,sockets=2,cores=$((cpus / 2)),threads=1"
+# Fill QEMU_ARGS: TCG, two NUMA nodes (half the CPUs and memory each), the
+# verdict and out ports; x86_64 also gets a hot-removable DIMM on node 1.
+qemu_args() {
+	local arch=$1 image=$2 initrd=$3 cpus=$4 mem=$5 dir=$6 half=$(($5 / 2)) memopt
+	memopt="${mem}M"
+	[ "$arch" = x86_64 ] && memopt="${mem}M,slots=2,maxmem=$((mem + 1024))M"
+	QEMU_ARGS=(-accel tcg -nographic -no-reboot -kernel "$image" -initrd "$initrd"
+		-m "$memopt" -smp "$cpus,sockets=2,cores=$((cpus / 2)),threads=1"
 		-object "memory-backend-ram,id=m0,size=${half}M"
 		-object "memory-backend-ram,id=m1,size=$((mem - half))M"
 		-numa "node,nodeid=0,cpus=0-$((cpus / 2 - 1)),memdev=m0"
-		-numa "node,nodeid=1,cpus=$((cpus / 2))-$((cpus - 1)),memdev=m1")
-	local ports=(-device virtio-serial-pci
+		-numa "node,nodeid=1,cpus=$((cpus / 2))-$((cpus - 1)),memdev=m1"
+		-device virtio-serial-pci
 		-chardev "file,id=verdict,path=$dir/verdict" -device virtserialport,chardev=verdict,name=verdict
 		-chardev "file,id=out,path=$dir/out.tar" -device virtserialport,chardev=out,name=out)
-	local common=(-accel tcg -nographic -no-reboot -kernel "$image" -initrd "$initrd")
 	if [ "$arch" = x86_64 ]; then
-		numa[1]="${mem}M,slots=2,maxmem=$((mem + 1024))M"
-		echo qemu-system-x86_64 -cpu max "${common[@]}" "${numa[@]}" "${ports[@]}" \
-			-object memory-backend-ram,id=d1,size=512M -device pc-dimm,id=dimm1,memdev=d1,node=1 \
-			-append "console=ttyS0 panic=-1 $APPEND"
+		QEMU_ARGS=(qemu-system-x86_64 -cpu max "${QEMU_ARGS[@]}"
+			-object memory-backend-ram,id=d1,size=512M -device pc-dimm,id=dimm1,memdev=d1,node=1
+			-append "console=ttyS0 panic=-1 $APPEND")
 	else
-		echo qemu-system-aarch64 -M virt -cpu max,pauth-impdef=on "${common[@]}" "${numa[@]}" \
-			"${ports[@]}" -append "console=ttyAMA0 panic=-1 $APPEND"
+		QEMU_ARGS=(qemu-system-aarch64 -M virt -cpu max,pauth-impdef=on "${QEMU_ARGS[@]}"
+			-append "console=ttyAMA0 panic=-1 $APPEND")
 	fi
 }
 
@@ -421,12 +426,10 @@ guest_run() {
 	: >"$work/out.tar"
 	[ -n "$log" ] || log=$CACHE/logs/$(flavor_of "$arch" "$kind")-$(date +%Y%m%d-%H%M%S).log
 	mkdir -p "$(dirname "$log")"
-	local q
-	q=$(qemu_cmd "$arch" "$image" "$work/initramfs.cpio.gz" "$cpus" "$mem" "$work")
-	echo "+ timeout $timeout $q" >&2
+	qemu_args "$arch" "$image" "$work/initramfs.cpio.gz" "$cpus" "$mem" "$work"
+	echo "+ timeout $timeout ${QEMU_ARGS[*]}" >&2
 	local t0=$SECONDS
-	# shellcheck disable=SC2086
-	timeout --kill-after=5 "$timeout" $q </dev/null >"$log" 2>&1 && rc=0 || rc=$?
+	timeout --kill-after=5 "$timeout" "${QEMU_ARGS[@]}" </dev/null >"$log" 2>&1 && rc=0 || rc=$?
 	say "guest ran $((SECONDS - t0)) s; console log: $log"
 	if [ -n "$outdir" ] && [ -s "$work/out.tar" ]; then
 		mkdir -p "$outdir"
