@@ -1,0 +1,190 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+# Stages and helpers of scripts/check. Sourced, not run.
+
+SKIPPED=0
+
+want_stage() {
+	[ -z "$ONLY" ] || [[ $ONLY == *,$1,* ]] || return 1
+	[[ $SKIP != *,$1,* ]]
+}
+
+t_ok() {
+	NTEST=$((NTEST + 1))
+	PASSED=$((PASSED + 1))
+	echo "ok $NTEST - $1"
+}
+
+t_fail() {
+	NTEST=$((NTEST + 1))
+	FAILED=$((FAILED + 1))
+	echo "not ok $NTEST - $1"
+	shift
+	[ $# = 0 ] || printf '#   %s\n' "$@"
+}
+
+# run_test NAME CMD...: one test, passing if CMD exits 0; its output is kept.
+run_test() {
+	local name=$1 log
+	shift
+	log=$RESULTS/$(echo "$name" | tr -c 'a-zA-Z0-9_.-' '_').log
+	if "$@" >"$log" 2>&1; then
+		t_ok "$name"
+	else
+		t_fail "$name" "failed: $*" "log: $log" "$(tail -n 3 "$log")"
+	fi
+}
+
+# count_tap PREFIX FILE: count a TAP/KTAP file's top-level results; a plan
+# `1..N` with fewer results counts the missing ones as failures.
+count_tap() {
+	local prefix=$1 file=$2 plan=0 seen=0 line
+	if [ ! -f "$file" ]; then
+		t_fail "$prefix: results" "no results file $file"
+		return
+	fi
+	while IFS= read -r line; do
+		case $line in
+		1..*) plan=${line#1..} ;;
+		"ok "*"# SKIP"*)
+			seen=$((seen + 1)); SKIPPED=$((SKIPPED + 1))
+			echo "# skip $prefix: ${line#ok }" ;;
+		"ok "*) seen=$((seen + 1)); t_ok "$prefix: $(tap_name "$line")" ;;
+		"not ok "*) seen=$((seen + 1)); t_fail "$prefix: $(tap_name "$line")" ;;
+		"# "*) echo "$line" ;;
+		esac
+	done <"$file"
+	while [ "$seen" -lt "$plan" ]; do
+		seen=$((seen + 1))
+		t_fail "$prefix: test $seen of $plan never reported (guest died?)"
+	done
+}
+
+tap_name() {
+	echo "$1" | sed -E 's/^(not )?ok [0-9]+ (- )?//'
+}
+
+# --- stages ----------------------------------------------------------------
+
+stage_host() {
+	local log=$RESULTS/host-unit.log
+	make -s -C "$TOP/userspace" test >"$log" 2>&1 || true
+	if grep -qE '^(not )?ok ' "$log"; then
+		count_tap host "$log"
+	else
+		t_fail "host: userspace unit tests" "no test output; log: $log" "$(tail -n 5 "$log")"
+	fi
+}
+
+checkpatch() {
+	local src
+	src=$(cd "$TOP" && MIGRACE_CACHE=$CACHE bash -c '. scripts/lab-lib.sh; kernel_src')
+	"$src/scripts/checkpatch.pl" --no-tree --strict --terse --show-types \
+		--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG -f "$1"
+}
+
+stage_style() {
+	local f
+	(cd "$TOP" && TOP=$TOP CACHE=$CACHE bash -c '. scripts/lab-lib.sh; kernel_src' >/dev/null)
+	run_test "style: shellcheck scripts" shellcheck -x -P "$TOP/scripts" \
+		"$TOP"/scripts/lab "$TOP"/scripts/check "$TOP"/scripts/*.sh "$TOP"/scripts/guest/*.sh \
+		"$TOP"/scripts/guest-init "$TOP"/.ci/run
+	for f in "$TOP"/module/*.[ch] "$TOP"/kunit/*.[ch]; do
+		[ -f "$f" ] || continue
+		case $f in */trace.h) continue ;; esac	# TRACE_EVENT macros confuse checkpatch
+		run_test "style: checkpatch --strict ${f#"$TOP"/}" checkpatch "$f"
+	done
+}
+
+stage_build() {
+	run_test "build: lab setup" "$LAB" setup
+	run_test "build: module + driver, x86_64, W=1" "$LAB" build --arch x86_64
+	run_test "build: module + driver, arm64, W=1" "$LAB" build --arch arm64
+}
+
+# expect_fail NAME WANT_RC WANT_TEXT CMD...: CMD must exit WANT_RC (or any
+# non-zero for "nz") and print WANT_TEXT.
+expect_fail() {
+	local name=$1 want_rc=$2 want=$3 log rc=0
+	shift 3
+	log=$RESULTS/$(echo "$name" | tr -c 'a-zA-Z0-9_.-' '_').log
+	"$@" >"$log" 2>&1 || rc=$?
+	if { [ "$want_rc" = nz ] && [ $rc != 0 ]; } || [ "$rc" = "$want_rc" ]; then
+		if grep -q -- "$want" "$log"; then
+			t_ok "$name"
+			return
+		fi
+	fi
+	t_fail "$name" "want exit $want_rc and '$want'; got exit $rc; log: $log" "$(tail -n 2 "$log")"
+}
+
+stage_lab() {
+	local L=("$LAB" run --arch x86_64 --no-build)
+	expect_fail "lab: unknown arch is one clear error" 1 "unknown arch 'sparc'" \
+		"$LAB" run --arch sparc -- true
+	expect_fail "lab: guest exit status passes through" 3 "guest command exited 3" \
+		"${L[@]}" --timeout 120 -- 'test -d /sys/devices/system/node/node1 && exit 3'
+	expect_fail "lab: a kernel WARNING in the guest fails the run, naming it" 1 \
+		"console audit FAILED.*WARNING: CPU: 9 PID: 1 at migrace-selftest" \
+		"${L[@]}" --timeout 120 -- 'echo "WARNING: CPU: 9 PID: 1 at migrace-selftest" >/dev/kmsg'
+	expect_fail "lab: a guest that never powers off fails at its timeout" 1 \
+		"no power-off within 30s" "${L[@]}" --timeout 30 -- 'sleep 600'
+}
+
+# guest_stage ARCH KERNEL SECONDS: the integration script in a guest.
+guest_stage() {
+	local arch=$1 kind=$2 secs=$3 out=$RESULTS/guest-$2-$1 rc=0
+	rm -rf "$out"
+	"$LAB" run --arch "$arch" --kernel "$kind" --no-build --timeout "${GUEST_TIMEOUT:-900}" \
+		--out "$out" --log "$out.console.log" --add "$TOP/scripts/guest/integration.sh" \
+		-- "MIGRACE_SECONDS=$secs sh integration.sh" >"$out.lab.log" 2>&1 || rc=$?
+	count_tap "$arch-$kind" "$out/results.tap"
+	if [ $rc = 0 ]; then
+		t_ok "$arch-$kind: guest ran clean (audit, exit status)"
+	else
+		t_fail "$arch-$kind: guest ran clean (audit, exit status)" "$(tail -n 3 "$out.lab.log")"
+	fi
+}
+
+stage_x86_64() {
+	guest_stage x86_64 stock "${MIGRACE_SECONDS:-4}"
+}
+
+stage_arm64() {
+	guest_stage arm64 stock "${MIGRACE_SECONDS:-4}"
+}
+
+stage_kunit() {
+	local out=$RESULTS/kunit rc=0 f
+	run_test "kunit: debug kernel (cached by config hash)" "$LAB" kernel || return 0
+	run_test "kunit: module + KUnit module against the debug kernel" \
+		"$LAB" build --arch x86_64 --kernel debug || return 0
+	rm -rf "$out"
+	"$LAB" run --arch x86_64 --kernel debug --no-build --timeout 600 --out "$out" \
+		--log "$out.console.log" --add "$TOP/scripts/guest/kunit.sh" -- 'sh kunit.sh' \
+		>"$out.lab.log" 2>&1 || rc=$?
+	for f in "$out"/*.ktap; do
+		[ -f "$f" ] || { t_fail "kunit: results" "no KTAP from the guest; see $out.lab.log"; break; }
+		count_kunit "$f"
+	done
+	[ $rc = 0 ] && t_ok "kunit: guest ran clean (audit, exit status)" ||
+		t_fail "kunit: guest ran clean (audit, exit status)" "$(tail -n 3 "$out.lab.log")"
+}
+
+# Count one suite's KTAP (subtests at depth 1) and have kunit.py agree.
+count_kunit() {
+	local f=$1 suite kpy
+	suite=$(basename "$f" .ktap)
+	kpy=$(cd "$TOP" && TOP=$TOP CACHE=$CACHE bash -c '. scripts/lab-lib.sh; kernel_src')/tools/testing/kunit/kunit.py
+	sed -n 's/^    \(\(not \)\{0,1\}ok .*\)$/\1/p' "$f" >"$f.sub"
+	count_tap "kunit $suite" "$f.sub"
+	if python3 "$kpy" parse "$f" >"$f.parsed" 2>&1; then
+		t_ok "kunit $suite: kunit.py parse agrees"
+	else
+		t_fail "kunit $suite: kunit.py parse agrees" "$(tail -n 3 "$f.parsed")"
+	fi
+}
+
+stage_debug() {
+	guest_stage x86_64 debug "${MIGRACE_SECONDS:-3}"
+}

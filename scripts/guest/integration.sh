@@ -1,0 +1,171 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=sh
+# Guest integration tests (busybox sh, run by scripts/check in each lab guest).
+# TAP on the console and in /out/results.tap; JSON reports in /out/ for the
+# host to check. Every run is bounded by --seconds; the host bounds the guest.
+set -u
+OUT=/out/results.tap
+D=/sys/kernel/debug/migrace
+SECS=${MIGRACE_SECONDS:-4}
+PLAN=47
+n=0
+
+say() { echo "$*" | tee -a "$OUT"; }
+ok() { n=$((n + 1)); say "ok $n - $1"; }
+nok() {
+	n=$((n + 1))
+	say "not ok $n - $1"
+	shift
+	for l in "$@"; do say "# $l"; done
+}
+# check NAME CMD...: one test; CMD's output is shown on failure.
+check() {
+	name=$1
+	shift
+	if "$@" >/tmp/check.log 2>&1; then ok "$name"; else nok "$name" "$(tail -n 4 /tmp/check.log)"; fi
+}
+stat() { sed -n "s/^$1: //p" "$D/stats"; }
+vm() { sed -n "s/^$1 //p" /proc/vmstat; }
+ctl() { echo "$*" >"$D/control"; }
+sum_stats() { grep "^$1" "$D/stats" | awk -F': ' '{ s += $2 } END { print s + 0 }'; }
+gt() { [ "$1" -gt "$2" ]; }
+eq() {
+	[ "$1" = "$2" ] || { echo "$1 != $2"; return 1; }
+}
+armed() { grep -v '^#' "$D/windows" | awk -v w="$1" '$1 == w { print $3 }'; }
+
+# control_rejects LINE TOKEN: the write fails and the log names TOKEN.
+control_rejects() {
+	dmesg -c >/dev/null
+	if echo "$1" >"$D/control" 2>/dev/null; then echo "accepted: $1"; return 1; fi
+	dmesg | grep -q "bad token '$2'" || { echo "log lacks token '$2':"; dmesg | tail -n 2; return 1; }
+}
+
+# insmod_rejects ARGS TEXT: loading fails and the log says TEXT.
+insmod_rejects() {
+	dmesg -c >/dev/null
+	# shellcheck disable=SC2086
+	if insmod migrace.ko $1 2>/dev/null; then rmmod migrace; echo "loaded with $1"; return 1; fi
+	dmesg | grep -q "$2" || { echo "log lacks '$2':"; dmesg | tail -n 3; return 1; }
+}
+
+# scenario NAME ARGS...: reset, run the driver, remember the deltas.
+scenario() {
+	tag=$1
+	shift
+	ctl reset
+	f0=$(vm pgmigrate_fail)
+	migrace run "$@" --seconds "$SECS" --json "/out/$tag.json" >"/out/$tag.txt" 2>&1
+	rc=$?
+	dfail=$(($(vm pgmigrate_fail) - f0))
+	cp "$D/stats" "/out/$tag.stats"
+	cp "$D/attribution" "/out/$tag.attribution"
+	echo "# $tag: driver exit $rc, final_failed $(stat final_failed)," \
+		"final_succeeded $(stat final_succeeded), pgmigrate_fail +$dfail" | tee -a "$OUT"
+}
+
+say "TAP version 13"
+say "1..$PLAN"
+
+# -- the guest and the module's load-time checks --
+check "guest has two NUMA nodes" test -d /sys/devices/system/node/node1
+check "bad max_delay_us is refused, naming the value" \
+	insmod_rejects "max_delay_us=99999" "max_delay_us: bad value '99999'"
+check "bad budget_us is refused, naming the value" \
+	insmod_rejects "budget_us=0" "budget_us: bad value '0'"
+check "unknown window in arm= is refused, naming it" \
+	insmod_rejects "arm=nosuch" "unknown window 'nosuch'"
+check "module loads" insmod migrace.ko
+check "debugfs files exist" test -w "$D/control" -a -r "$D/stats" -a -r "$D/windows" -a -r "$D/attribution"
+check "nothing armed at load" sh -c "! grep -v '^#' $D/windows | awk '\$3 != \"no\"' | grep ."
+for w in pte-clear entry-wait freeze deferred-split; do
+	check "window $w available on this kernel" grep -q "^$w yes " "$D/windows"
+done
+
+# -- control: bad input names the bad token --
+check "control rejects an unknown window" control_rejects "arm bogus" bogus
+check "control rejects an unknown verb" control_rejects "frobnicate now" frobnicate
+check "control rejects a delay over the cap" \
+	control_rejects "arm pte-clear delay delay_us=999999" "delay_us=999999"
+check "control rejects a key of another policy" \
+	control_rejects "arm pte-clear rendezvous delay_us=5" "delay_us=5"
+check "control rejects a bad probability" control_rejects "arm freeze delay prob=101" "prob=101"
+check "control rejects a bad pid" control_rejects "target pid abc" abc
+check "arm sets the policy shown in windows" \
+	sh -c "echo 'arm freeze delay min_us=10 max_us=20' >$D/control && grep -q '^freeze yes yes delay:10000-20000ns ' $D/windows"
+check "disarm all disarms" sh -c "echo 'disarm all' >$D/control && test \"\$(grep -c ' yes yes ' $D/windows)\" = 0"
+
+# -- baseline: counting only, nothing widened --
+ctl "target comm migrace"
+scenario base-shared shared-anon
+check "baseline: migrate_pages calls counted" gt "$(stat migrate_calls)" 0
+check "baseline: refcount-check passes counted" gt "$(stat pass_attempts)" 0
+check "baseline: final_failed equals delta pgmigrate_fail" eq "$(stat final_failed)" "$dfail"
+check "baseline: no window widened" eq "$(sum_stats 'window\..*\.widened')" 0
+
+# -- pte-clear rendezvous on shared anonymous memory: the race on demand --
+scenario rdv-shared shared-anon --window pte-clear --policy rendezvous --expect-failures
+check "pte-clear rendezvous: driver saw failures (--expect-failures)" eq "$rc" 0
+check "pte-clear rendezvous: readers met in the window" gt "$(stat window.pte-clear.met)" 0
+check "pte-clear rendezvous: met in >= 90% of widened windows" \
+	gt $(($(stat window.pte-clear.met) * 100)) $(($(stat window.pte-clear.widened) * 90 - 1))
+check "pte-clear rendezvous: stray shmem references counted" gt "$(sum_stats stray_shmem_)" 0
+check "pte-clear rendezvous: final_failed equals delta pgmigrate_fail" eq "$(stat final_failed)" "$dfail"
+check "pte-clear rendezvous: >= 90% of migrations failed" \
+	gt $(($(stat final_failed) * 100)) $((($(stat final_failed) + $(stat final_succeeded)) * 90 - 1))
+check "pte-clear rendezvous: top attribution is a shmem fault sleeping on the folio lock" \
+	sh -c "sed -n '1,12p' $D/attribution | grep -q '^taker=folio-lock kind=shmem' && sed -n '2,20p' $D/attribution | grep -q shmem_fault"
+check "pte-clear disarmed after the run" eq "$(armed pte-clear)" no
+
+# -- negative control: private memory, every window armed --
+ctl "arm all delay delay_us=50"
+scenario neg-private private-anon
+ctl "disarm all"
+check "private-anon, all windows armed: driver passed" eq "$rc" 0
+check "private-anon, all windows armed: windows widened" gt "$(sum_stats 'window\..*\.widened')" 0
+check "private-anon, all windows armed: 0 stray references" eq "$(stat stray_refs)" 0
+check "private-anon: final_failed equals delta pgmigrate_fail" eq "$(stat final_failed)" "$dfail"
+
+# -- the other windows move their counters --
+scenario freeze-shared shared-anon --window freeze --policy "delay delay_us=100"
+check "freeze delay: widened at the refcount check" gt "$(stat window.freeze.widened)" 0
+scenario wait-private private-anon --window entry-wait --policy "delay delay_us=100"
+check "entry-wait delay: waiters on migration entries widened" gt "$(stat window.entry-wait.widened)" 0
+check "entry-wait: waiters attributed" sh -c "grep -q '^taker=entry-wait' $D/attribution"
+
+# -- limits: times= and the per-CPU budget disarm a window by themselves --
+ctl "arm freeze delay delay_us=10 times=5"
+scenario times-shared shared-anon
+check "times=5: exactly 5 widenings" eq "$(stat window.freeze.widened)" 5
+check "times=5: window disarmed itself" eq "$(armed freeze)" no
+echo 1000 >/sys/module/migrace/parameters/budget_us
+ctl "arm pte-clear delay delay_us=900"
+scenario budget-shared shared-anon
+check "budget: exceeded budget disarms the window" gt "$(stat budget_disarms)" 0
+check "budget: pte-clear disarmed itself" eq "$(armed pte-clear)" no
+echo 500000 >/sys/module/migrace/parameters/budget_us
+
+# -- unload while armed and under load --
+ctl "arm all delay delay_us=100"
+migrace run shared-anon --seconds 6 >/out/unload.txt 2>&1 &
+drv=$!
+sleep 2
+check "rmmod while armed under load" rmmod migrace
+wait $drv
+check "driver finished after the unload" test -s /out/unload.txt
+check "module gone" test ! -d "$D"
+check "verbs without the module exit 4 with a message" \
+	sh -c "migrace stats; test \$? = 4 && migrace stats 2>&1 | grep -q 'module not loaded'"
+
+# -- the driver cleans up after itself --
+migrace run shared-anon --seconds 60 >/dev/null 2>&1 &
+drv=$!
+sleep 2
+kill -9 $drv
+sleep 1
+check "SIGKILLed driver leaves no reader behind" sh -c "! pgrep -x migrace"
+
+if [ "$n" != "$PLAN" ]; then
+	nok "plan: ran $n tests, planned $PLAN"
+fi
+exit 0
