@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * lib.h - helpers shared by the migrace driver: reading the module's
+ * debugfs files (`name: value` stats, the windows table, attribution
+ * blocks), writing control lines, NUMA discovery and page-node queries.
+ */
+#ifndef MIGRACE_LIB_H
+#define MIGRACE_LIB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define MIGRACE_MAX_NODES	64
+#define MIGRACE_DEBUGFS_DEFAULT	"/sys/kernel/debug/migrace"
+#define MIGRACE_TEXT_MAX	(1 << 20)	/* largest debugfs/sysfs file read */
+
+/* --- name/value maps ------------------------------------------------------ */
+
+/** enum kv_style - `name: value` (module stats) or `name value` (/proc/vmstat) */
+enum kv_style { KV_COLON, KV_SPACE };
+
+struct kv {
+	char *name;
+	uint64_t value;
+};
+
+/** struct kvmap - name/value pairs in file order; a repeated name keeps the last value */
+struct kvmap {
+	struct kv *items;
+	size_t n, cap;
+};
+
+/**
+ * kv_parse() - add every well-formed line of @text to @m
+ * Blank lines and lines starting with `#` are ignored. Return: the number of
+ * malformed lines (skipped), or -ENOMEM.
+ */
+int kv_parse(const char *text, struct kvmap *m, enum kv_style style);
+bool kv_get(const struct kvmap *m, const char *name, uint64_t *value);
+int kv_set(struct kvmap *m, const char *name, uint64_t value);
+void kv_free(struct kvmap *m);
+/** kv_read_file() - kv_parse() a file; Return: malformed lines or -errno */
+int kv_read_file(const char *path, struct kvmap *m, enum kv_style style);
+
+/* --- files ---------------------------------------------------------------- */
+
+/** read_text() - whole file, NUL-terminated, malloc'd; NULL with errno set */
+char *read_text(const char *path);
+/** write_text() - one write(2) of @text; Return: 0 or -errno */
+int write_text(const char *path, const char *text);
+/** read_long() - first integer in a file; Return: 0 or -errno */
+int read_long(const char *path, long *value);
+
+/* --- NUMA ------------------------------------------------------------------ */
+
+/**
+ * parse_id_list() - parse a sysfs list such as `0-2,5` into @ids
+ * Return: the number of ids, or -1 if malformed or longer than @max.
+ */
+int parse_id_list(const char *text, int *ids, int max);
+/** nodes_with_memory() - ids in /sys/devices/system/node/has_memory; -errno on error */
+int nodes_with_memory(int *nodes, int max);
+/** online_cpus() - ids in /sys/devices/system/cpu/online; -errno on error */
+int online_cpus(int *cpus, int max);
+/** node_cpus() - the CPUs of @node (its cpulist); -errno on error */
+int node_cpus(int node, int *cpus, int max);
+/**
+ * page_nodes() - ask move_pages(nodes=NULL) where each page is
+ * @status: per page, a node id or a negative errno
+ * Return: 0 or -errno.
+ */
+int page_nodes(void **pages, unsigned long n, int *status);
+
+/* --- the module's debugfs files ---------------------------------------------- */
+
+/** debugfs_dir() - $MIGRACE_DEBUGFS or /sys/kernel/debug/migrace */
+const char *debugfs_dir(void);
+/** debugfs_path() - debugfs_dir()/@file into @buf */
+const char *debugfs_path(char *buf, size_t len, const char *file);
+/** module_loaded() - true when the debugfs directory exists */
+bool module_loaded(void);
+/** control_write() - write one control line; Return: 0 or -errno */
+int control_write(const char *line);
+
+#define WIN_NAME_LEN	32
+
+/** struct win_row - one row of the `windows` file */
+struct win_row {
+	char name[WIN_NAME_LEN];
+	bool available, armed;
+	char policy[48];
+	uint64_t hits, widened, met, timeouts, widen_ns;
+	char why[96];		/* empty unless unavailable */
+};
+
+/**
+ * windows_parse() - parse the `windows` table into at most @max rows
+ * @bad: set to the number of malformed lines (skipped)
+ * Return: the number of rows.
+ */
+int windows_parse(const char *text, struct win_row *rows, int max, int *bad);
+/** windows_print() - the table with aligned columns */
+void windows_print(FILE *f, const struct win_row *rows, int n);
+
+#define ATTRIB_FRAMES	8
+
+/** struct attrib_block - one block of the `attribution` file */
+struct attrib_block {
+	char taker[32];
+	char kind[16];
+	uint64_t hits;
+	int nframes;
+	char frames[ATTRIB_FRAMES][96];
+};
+
+/**
+ * attribution_parse() - the first @max blocks of the `attribution` file
+ * @bad: set to the number of blocks without a valid header (skipped)
+ * Return: the number of blocks stored.
+ */
+int attribution_parse(const char *text, struct attrib_block *b, int max, int *bad);
+
+/* --- misc -------------------------------------------------------------------- */
+
+/** errno_name() - "EBUSY" for EBUSY; "E<n>" when unknown (static buffer) */
+const char *errno_name(int err);
+/** now_s() - CLOCK_MONOTONIC seconds */
+double now_s(void);
+/** sleep_s() - nanosleep for @s seconds */
+void sleep_s(double s);
+
+#endif /* MIGRACE_LIB_H */

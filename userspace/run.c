@@ -1,0 +1,545 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * run.c - `migrace run SCENARIO`: set up the pages, start the readers, arm
+ * the module's windows (when loaded and asked), migrate until the deadline,
+ * then undo everything in reverse and report.
+ *
+ * Every phase is bounded by CLOCK_MONOTONIC; SIGINT/SIGTERM end the
+ * migrating phase early and the run still cleans up and reports.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <numaif.h>
+#include <inttypes.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "lib.h"
+#include "migrator.h"
+#include "readers.h"
+#include "report.h"
+#include "run.h"
+#include "scenarios.h"
+
+#define READER_DEADLINE_SLACK_S	10.0	/* readers outlive the run by at most this */
+#define HOTPLUG_TIMEOUT_S	10	/* per offline/online write */
+#define PROGRESS_EVERY_S	0.5
+#define MAX_CPUS		1024
+
+static volatile sig_atomic_t run_signal;
+
+static void on_signal(int sig)
+{
+	run_signal = sig;
+}
+
+struct run {
+	struct run_opts o;
+	struct report r;
+	struct scenario_mem mem;
+	struct readers rd;
+	struct migrator mg;
+	void **pages;
+	int cpus[MAX_CPUS], ncpus;	/* readers' CPUs with --cpu-pin */
+	bool targeted;			/* we wrote `target`: clear it */
+	bool armed;			/* we armed windows: disarm */
+	int tty;
+	pid_t old_fg;
+	struct kvmap vm_before;
+	double t0, next_progress;
+	uint64_t stray_before;
+	bool progress;
+};
+
+/* --- set-up --------------------------------------------------------------------------- */
+
+static void install_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal, .sa_flags = SA_RESTART };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+static uint64_t pick_seed(const struct run_opts *o)
+{
+	uint64_t s;
+
+	if (o->seed_set)
+		return o->seed;
+	s = (uint64_t)(now_s() * 1e9) ^ ((uint64_t)getpid() << 32);
+	return s % 1000000000000ull;	/* short enough to retype */
+}
+
+static int pick_nodes(struct run *x)
+{
+	int nodes[MIGRACE_MAX_NODES], n = nodes_with_memory(nodes, MIGRACE_MAX_NODES);
+	char msg[96];
+
+	x->r.nodes_found = n < 0 ? 0 : n;
+	if (n < 2) {
+		snprintf(msg, sizeof(msg), "need 2 NUMA nodes, found %d", n < 0 ? 0 : n);
+		report_skip(&x->r, msg);
+		return EXIT_SKIP;
+	}
+	x->r.node_a = x->o.nodes_set ? x->o.nodes[0] : nodes[0];
+	x->r.node_b = x->o.nodes_set ? x->o.nodes[1] : nodes[1];
+	for (int k = 0; k < 2; k++) {
+		int want = k ? x->r.node_b : x->r.node_a, i;
+
+		for (i = 0; i < n && nodes[i] != want; i++)
+			;
+		if (i == n) {
+			snprintf(msg, sizeof(msg), "node %d has no memory", want);
+			report_skip(&x->r, msg);
+			return EXIT_SKIP;
+		}
+	}
+	return 0;
+}
+
+/* --cpu-pin: the migrator on a CPU of node A, readers on the other CPUs. */
+static void pin_cpus(struct run *x)
+{
+	int node[MAX_CPUS], all[MAX_CPUS], nn, na;
+	cpu_set_t set;
+
+	nn = node_cpus(x->r.node_a, node, MAX_CPUS);
+	na = online_cpus(all, MAX_CPUS);
+	if (nn <= 0 || na <= 0) {
+		fprintf(stderr, "migrace: --cpu-pin: no CPU list for node %d, not pinning\n",
+			x->r.node_a);
+		return;
+	}
+	CPU_ZERO(&set);
+	CPU_SET(node[0], &set);
+	if (sched_setaffinity(0, sizeof(set), &set))
+		fprintf(stderr, "migrace: --cpu-pin: %s\n", strerror(errno));
+	for (int i = 0; i < na; i++)
+		if (all[i] != node[0] || na == 1)
+			x->cpus[x->ncpus++] = all[i];
+}
+
+/* Readers and the migrator share our process group: `target pgid` covers them. */
+static void become_group_leader(struct run *x)
+{
+	pid_t pg = getpgrp();
+	sigset_t ttou, old;
+
+	x->tty = -1;
+	if (pg == getpid())
+		return;
+	x->tty = open("/dev/tty", O_RDWR | O_CLOEXEC);
+	if (setpgid(0, 0))
+		return;
+	if (x->tty >= 0 && tcgetpgrp(x->tty) == pg) {	/* stay in the foreground */
+		sigemptyset(&ttou);
+		sigaddset(&ttou, SIGTTOU);
+		sigprocmask(SIG_BLOCK, &ttou, &old);
+		if (!tcsetpgrp(x->tty, getpid()))
+			x->old_fg = pg;
+		sigprocmask(SIG_SETMASK, &old, NULL);
+	}
+}
+
+static void restore_group(struct run *x)
+{
+	sigset_t ttou, old;
+
+	if (x->old_fg > 0) {
+		sigemptyset(&ttou);
+		sigaddset(&ttou, SIGTTOU);
+		sigprocmask(SIG_BLOCK, &ttou, &old);
+		tcsetpgrp(x->tty, x->old_fg);
+		sigprocmask(SIG_SETMASK, &old, NULL);
+	}
+	if (x->tty >= 0)
+		close(x->tty);
+	x->tty = -1;
+}
+
+/* --- the module ---------------------------------------------------------------------------- */
+
+static int module_stats(struct kvmap *m)
+{
+	char path[512];
+
+	return kv_read_file(debugfs_path(path, sizeof(path), "stats"), m, KV_COLON);
+}
+
+static int control(const char *line)
+{
+	int e = control_write(line);
+
+	if (e)
+		fprintf(stderr, "migrace: control: '%.*s' rejected: %s (%s)\n",
+			(int)strcspn(line, "\n"), line, errno_name(-e), strerror(-e));
+	return e;
+}
+
+/* `target pgid <ours>`, then one `arm` line per --window. Return: 0 or EXIT_USAGE. */
+static int module_arm(struct run *x)
+{
+	char line[POLICY_LEN + 64];
+
+	snprintf(line, sizeof(line), "target pgid %d\n", (int)getpgrp());
+	if (control(line))
+		return EXIT_USAGE;
+	x->targeted = true;
+	for (int i = 0; i < x->o.nwindows; i++) {
+		snprintf(line, sizeof(line), "arm %s%s%s\n", x->o.windows[i],
+			 x->o.policy[0] ? " " : "", x->o.policy);
+		x->armed = true;
+		if (control(line))
+			return EXIT_USAGE;
+	}
+	return 0;
+}
+
+static void module_disarm(struct run *x)
+{
+	if (x->armed)
+		control("disarm all\n");
+	if (x->targeted)
+		control("target clear\n");
+	x->armed = x->targeted = false;
+}
+
+static void module_before(struct run *x)
+{
+	struct module_report *m = &x->r.mod;
+
+	m->loaded = module_loaded();
+	if (!m->loaded)
+		return;
+	m->stats_ok = module_stats(&m->before) >= 0;
+	if (!m->stats_ok)
+		snprintf(m->error, sizeof(m->error), "cannot read %s/stats", debugfs_dir());
+	kv_get(&m->before, "stray_refs", &x->stray_before);
+}
+
+static void module_after(struct run *x)
+{
+	struct module_report *m = &x->r.mod;
+	char path[512], *text;
+	int bad;
+
+	if (!m->loaded)
+		return;
+	m->stats_ok = m->stats_ok && module_stats(&m->after) >= 0;
+	text = read_text(debugfs_path(path, sizeof(path), "attribution"));
+	if (text)
+		m->nattrib = attribution_parse(text, m->attrib, REPORT_ATTRIB_TOP, &bad);
+	free(text);
+}
+
+/* --- progress ------------------------------------------------------------------------------- */
+
+static void progress(struct run *x, bool last)
+{
+	double now = now_s(), t = now - x->t0;
+	uint64_t fails, attempts, stray = 0;
+	struct kvmap m = { 0 };
+
+	if (!x->progress || (!last && now < x->next_progress))
+		return;
+	x->next_progress = now + PROGRESS_EVERY_S;
+	report_failures(&x->r, &fails, &attempts);
+	fprintf(stderr, "\r[%6.1fs] %8.0f migrations/s  %" PRIu64 " failures", t,
+		t > 0 ? x->mg.st.migrated / t : 0, fails);
+	if (x->r.mod.loaded && module_stats(&m) >= 0 && kv_get(&m, "stray_refs", &stray))
+		fprintf(stderr, "  %" PRIu64 " stray refs", stray - x->stray_before);
+	kv_free(&m);
+	fprintf(stderr, "   %s", last ? "\n" : "");
+}
+
+/* --- the migrating phase -------------------------------------------------------------------- */
+
+static bool keep_going(struct run *x, uint64_t i)
+{
+	if (run_signal)
+		return false;
+	if (x->o.iterations && i >= x->o.iterations)
+		return false;
+	return now_s() - x->t0 < x->o.seconds;
+}
+
+static int migrate_loop(struct run *x)
+{
+	int e = 0;
+
+	for (uint64_t i = 0; keep_going(x, i); i++) {
+		e = migrator_step(&x->mg);
+		if (e)
+			break;
+		progress(x, false);
+	}
+	x->r.mig = x->mg.st;
+	return e;
+}
+
+static int hotplug_cycle(struct run *x)
+{
+	struct hotplug_stats *h = &x->r.hp;
+	long in_block;
+	double t;
+	int e;
+
+	migrator_place(&x->mg, x->r.node_b);
+	in_block = units_in_block(&x->mem);
+	h->units_in_block += in_block > 0 ? in_block : 0;
+	h->offline_attempts++;
+	t = now_s();
+	e = hotplug_set_state(x->mem.block, "offline", HOTPLUG_TIMEOUT_S);
+	t = now_s() - t;
+	if (t > h->max_offline_s)
+		h->max_offline_s = t;
+	if (e) {
+		h->offline_failed++;
+		h->by_errno[-e < MIGR_MAX_ERRNO ? -e : 0]++;
+		if (x->r.mig.first_failure_s < 0)
+			x->r.mig.first_failure_s = now_s() - x->t0;
+		return 0;
+	}
+	h->offline_ok++;
+	if (hotplug_online(x->mem.block, HOTPLUG_TIMEOUT_S)) {
+		h->online_failed++;
+		return -EIO;
+	}
+	return 0;
+}
+
+static int hotplug_loop(struct run *x)
+{
+	int e = 0;
+
+	x->r.hp.used = true;
+	snprintf(x->r.hp.block, sizeof(x->r.hp.block), "%s", x->mem.block);
+	for (uint64_t i = 0; keep_going(x, i); i++) {
+		e = hotplug_cycle(x);
+		if (e)
+			break;
+		progress(x, false);
+	}
+	x->r.mig.calls = x->mg.st.calls;
+	return e;
+}
+
+/* --- phases -------------------------------------------------------------------------------- */
+
+static void vmstat_before(struct run *x)
+{
+	x->r.vmstat_ok = kv_read_file("/proc/vmstat", &x->vm_before, KV_SPACE) >= 0;
+}
+
+static void vmstat_after(struct run *x)
+{
+	struct kvmap after = { 0 };
+	uint64_t s0, f0, s1, f1;
+
+	x->r.vmstat_ok = x->r.vmstat_ok &&
+		kv_read_file("/proc/vmstat", &after, KV_SPACE) >= 0 &&
+		kv_get(&x->vm_before, "pgmigrate_success", &s0) &&
+		kv_get(&x->vm_before, "pgmigrate_fail", &f0) &&
+		kv_get(&after, "pgmigrate_success", &s1) && kv_get(&after, "pgmigrate_fail", &f1);
+	if (x->r.vmstat_ok) {
+		x->r.d_pgmigrate_success = (int64_t)(s1 - s0);
+		x->r.d_pgmigrate_fail = (int64_t)(f1 - f0);
+	}
+	kv_free(&after);
+	kv_free(&x->vm_before);
+}
+
+static int prepare(struct run *x)
+{
+	char reason[256];
+	int e;
+
+	if (x->o.nwindows && !module_loaded()) {
+		snprintf(reason, sizeof(reason), "module not loaded (no %s), needed by --window",
+			 debugfs_dir());
+		report_skip(&x->r, reason);
+		return EXIT_SKIP;
+	}
+	e = scenario_setup(&x->mem, &x->o, x->r.node_a, x->r.node_b, reason, sizeof(reason));
+	x->r.unit = x->mem.unit;
+	if (e == EXIT_SKIP)
+		report_skip(&x->r, reason);
+	else if (e)
+		report_fail(&x->r, reason);
+	if (e)
+		return e;
+	x->pages = scenario_pages(&x->mem);
+	e = x->pages ? migrator_init(&x->mg, x->pages, x->mem.npages, x->r.node_a, x->r.node_b)
+		     : -ENOMEM;
+	if (e) {
+		snprintf(reason, sizeof(reason), "move_pages(nodes=NULL): %s", strerror(-e));
+		report_fail(&x->r, reason);
+		return EXIT_FAIL;
+	}
+	return 0;
+}
+
+static int start_readers(struct run *x)
+{
+	struct readers *rd = &x->rd;
+	char reason[128];
+	int e;
+
+	rd->base = x->mem.base;
+	rd->unit = x->mem.unit;
+	rd->npages = x->mem.npages;
+	rd->map_len = x->mem.len;
+	rd->memfd = x->mem.memfd;
+	rd->fork = x->mem.fork_readers;
+	rd->n = x->r.readers;
+	rd->nwriters = x->r.writers;
+	rd->access = x->o.access;
+	rd->seed = x->r.seed;
+	rd->deadline = now_s() + x->o.seconds + READER_DEADLINE_SLACK_S;
+	rd->cpus = x->ncpus ? x->cpus : NULL;
+	rd->ncpus = x->ncpus;
+	e = readers_start(rd);
+	if (e) {
+		snprintf(reason, sizeof(reason), "starting reader %d: %s", rd->started,
+			 strerror(-e));
+		report_fail(&x->r, reason);
+		return EXIT_FAIL;
+	}
+	return 0;
+}
+
+static void run_phase(struct run *x)
+{
+	char reason[128];
+	int e;
+
+	x->progress = isatty(STDERR_FILENO) && !x->o.quiet;
+	x->t0 = now_s();
+	x->mg.t0 = x->t0;
+	if (x->o.scenario == SC_HOT_REMOVE)
+		e = hotplug_loop(x);
+	else
+		e = migrate_loop(x);
+	x->r.elapsed = now_s() - x->t0;
+	x->r.move_flags = x->mg.flags == MPOL_MF_MOVE_ALL ? "MPOL_MF_MOVE_ALL" : "MPOL_MF_MOVE";
+	progress(x, true);
+	if (run_signal) {
+		x->r.interrupted = true;
+		x->r.signo = run_signal;
+	}
+	if (e) {
+		snprintf(reason, sizeof(reason), "%s stopped: %s",
+			 x->o.scenario == SC_HOT_REMOVE ? "hot-remove" : "move_pages", strerror(-e));
+		report_fail(&x->r, reason);
+	}
+}
+
+static int emit(struct run *x)
+{
+	int code = report_decide(&x->r);
+	FILE *f;
+
+	if (x->o.json) {
+		f = fopen(x->o.json, "w");
+		if (f) {
+			report_json(&x->r, f);
+			if (fclose(f))
+				f = NULL;
+		}
+		if (!f) {
+			fprintf(stderr, "migrace: --json %s: %s\n", x->o.json, strerror(errno));
+			code = code == EXIT_PASS ? EXIT_FAIL : code;
+		}
+	}
+	if (x->o.ktap)
+		report_ktap(&x->r, stdout);
+	else
+		report_table(&x->r, stdout);
+	fflush(stdout);
+	return code;
+}
+
+static void teardown(struct run *x)
+{
+	readers_stop(&x->rd);
+	if (x->mem.base && x->rd.ctl)
+		readers_verify(&x->rd);
+	x->r.data = x->rd.data;
+	module_disarm(x);
+	if (x->mem.block[0])
+		hotplug_online(x->mem.block, HOTPLUG_TIMEOUT_S);	/* if left offline */
+	readers_free(&x->rd);
+	kv_free(&x->vm_before);
+	migrator_free(&x->mg);
+	free(x->pages);
+	scenario_teardown(&x->mem);
+	restore_group(x);
+}
+
+static void size_readers(struct run *x)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+	x->r.readers = x->o.readers ? x->o.readers : (cpus > 1 ? (int)cpus - 1 : 1);
+	x->r.writers = readers_writers(x->r.readers, x->o.writers_pct);
+}
+
+/* Everything after the pages exist; always followed by teardown(). */
+static int run_with_pages(struct run *x)
+{
+	int e;
+
+	if (x->r.mod.loaded) {
+		become_group_leader(x);
+		e = module_arm(x);
+		if (e)
+			return e;
+	}
+	if (x->o.cpu_pin)
+		pin_cpus(x);
+	vmstat_before(x);
+	if (start_readers(x))
+		return 0;
+	run_phase(x);
+	readers_stop(&x->rd);
+	vmstat_after(x);
+	module_disarm(x);
+	module_after(x);
+	return 0;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct run *x = calloc(1, sizeof(*x));
+	int e;
+
+	if (!x)
+		return EXIT_FAIL;
+	x->tty = -1;
+	x->mem.memfd = -1;
+	e = args_parse_run(argc, argv, &x->o, stderr);
+	if (e) {
+		free(x);
+		return e;
+	}
+	install_signals();
+	report_init(&x->r, &x->o);
+	x->r.seed = pick_seed(&x->o);
+	size_readers(x);
+	if (!pick_nodes(x) && !prepare(x)) {
+		module_before(x);
+		e = run_with_pages(x);
+	}
+	teardown(x);
+	if (!e)
+		e = emit(x);
+	report_free(&x->r);
+	free(x);
+	return e;
+}

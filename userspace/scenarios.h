@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * scenarios.h - the memory each scenario migrates, and what it needs from the
+ * system (THP, huge pages, a memory block that can go offline).
+ */
+#ifndef MIGRACE_SCENARIOS_H
+#define MIGRACE_SCENARIOS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "args.h"
+
+/**
+ * struct scenario_mem - the pages of one run
+ * @base: the first unit; @unit: bytes per migrated unit (a base page, or a
+ * huge page for thp/hugetlb); @npages: units
+ * @memfd: shmem-file's memfd (readers map it), else -1
+ * @fork_readers: readers are processes (shared mappings) or threads
+ */
+struct scenario_mem {
+	enum scenario id;
+	char *base;
+	size_t unit, npages, len;
+	void *raw;
+	size_t raw_len;
+	int memfd;
+	bool fork_readers;
+
+	/* hugetlb: nr_hugepages files changed, to restore */
+	int hp_changed;
+	char hp_file[2][160];
+	long hp_orig[2];
+
+	/* hot-remove: the memory block taken offline and back */
+	char block[96];
+	long block_id;
+	uint64_t block_bytes;
+};
+
+/**
+ * scenario_setup() - map, fill and check the pages of o->scenario
+ * @a, @b: the node pair
+ * Return: 0; EXIT_SKIP when the system cannot run it, or EXIT_FAIL on an
+ * unexpected error, both with @reason set. Call scenario_teardown() always.
+ */
+int scenario_setup(struct scenario_mem *m, const struct run_opts *o, int a, int b,
+		   char *reason, size_t len);
+void scenario_teardown(struct scenario_mem *m);
+/** scenario_pages() - the address of each unit (malloc'd), NULL on ENOMEM */
+void **scenario_pages(const struct scenario_mem *m);
+
+/** hotplug_set_state() - write @state to the block's `state`, bounded; 0 or -errno */
+int hotplug_set_state(const char *block, const char *state, unsigned int timeout_s);
+/** hotplug_online() - online_movable, else online; 0 or -errno */
+int hotplug_online(const char *block, unsigned int timeout_s);
+/** units_in_block() - how many units have their first page in m's block (needs root) */
+long units_in_block(const struct scenario_mem *m);
+
+/** smaps_anon_huge_kb() - AnonHugePages of the mapping holding @addr; -1 if unknown */
+long smaps_anon_huge_kb(const char *smaps, uintptr_t addr);
+
+#endif /* MIGRACE_SCENARIOS_H */
