@@ -96,6 +96,8 @@ static int kv_line(char *line, struct kvmap *m, enum kv_style style)
 		return -1;
 	if (style == KV_COLON && p[1] && !isspace((unsigned char)p[1]))
 		return -1;
+	if (style == KV_SPACE && !isspace((unsigned char)*p))
+		return -1;
 	*p++ = '\0';
 	while (isspace((unsigned char)*p))
 		p++;
@@ -179,9 +181,9 @@ err:
 	return NULL;
 }
 
-int write_text(const char *path, const char *text)
+static int write_flags(const char *path, const char *text, int flags)
 {
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	int fd = open(path, O_WRONLY | O_CLOEXEC | flags);
 	size_t len = strlen(text);
 	ssize_t r;
 
@@ -196,6 +198,11 @@ int write_text(const char *path, const char *text)
 		r = 0;
 	close(fd);
 	return r;
+}
+
+int write_text(const char *path, const char *text)
+{
+	return write_flags(path, text, 0);
 }
 
 int read_long(const char *path, long *value)
@@ -322,7 +329,8 @@ int control_write(const char *line)
 {
 	char path[512];
 
-	return write_text(debugfs_path(path, sizeof(path), "control"), line);
+	/* O_APPEND: no effect on debugfs, keeps every line in a test's plain file */
+	return write_flags(debugfs_path(path, sizeof(path), "control"), line, O_APPEND);
 }
 
 /* Split @line in place into at most @max blank-separated fields. */

@@ -47,7 +47,8 @@ void migr_account(struct migr_stats *s, const struct migr_call *c)
 		s->attempts++;
 		if (c->before[i] < 0)
 			s->query_errors++;
-		if (c->after[i] == c->target[i] && c->before[i] != c->target[i]) {
+		if (c->before[i] >= 0 && c->before[i] != c->target[i] &&
+		    c->after[i] == c->target[i]) {
 			s->migrated++;
 			continue;
 		}

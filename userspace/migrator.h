@@ -53,8 +53,8 @@ int migr_other_node(int where, int a, int b);
 
 /**
  * migr_account() - add one call to @s
- * A page counts as migrated only when it is found on its target afterwards
- * and was not there before; every other page asked to move is a failure,
+ * A page counts as migrated only when it was seen on another node before
+ * and is found on its target afterwards; every other page asked to move is a failure,
  * counted by the errno in its status[] when there is one, else by the call's
  * errno when the call failed, else as unreported: the by_errno[] buckets and
  * @unreported always add up to @not_migrated.

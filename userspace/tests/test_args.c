@@ -1,0 +1,255 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * test_args.c - `run` option parsing (a table of named command lines, valid
+ * and invalid) and the control lines composed for `arm` and `disarm`.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "args.h"
+#include "suites.h"
+
+#define MAX_ARGS 48
+
+/* Split @line on blanks into @argv; '+' inside a word stands for a blank. */
+static int split(const char *line, char *buf, size_t len, char **argv)
+{
+	char *save = NULL, *tok;
+	int n = 0;
+
+	snprintf(buf, len, "%s", line);
+	for (tok = strtok_r(buf, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+		if (n == MAX_ARGS - 1) {
+			tap_fail(__FILE__, __LINE__, "more than %d words in '%s'", MAX_ARGS - 1, line);
+			break;
+		}
+		for (char *p = tok; *p; p++)
+			if (*p == '+')
+				*p = ' ';
+		argv[n++] = tok;
+	}
+	argv[n] = NULL;
+	return n;
+}
+
+struct parse_case {
+	const char *name;
+	const char *line;
+	int rc;
+	const char *msg;	/* in the error output (rc != 0) */
+};
+
+static const struct parse_case parse_cases[] = {
+	{ "minimal", "run shared-anon", 0, NULL },
+	{ "every scenario", "run hot-remove", 0, NULL },
+	{ "all options", "run shmem-file --pages 8 --readers 3 --writers 50 --access random "
+	  "--seconds 0.5 --iterations 100 --nodes 0,1 --window pte-clear,folio-lock "
+	  "--policy delay --seed 42 --cpu-pin --json out.json --ktap --expect-failures "
+	  "--max-failures 3 --max-rate 0.25 --quiet", 0, NULL },
+	{ "options before scenario", "run --pages 2 thp", 0, NULL },
+	{ "equals form", "run thp --pages=2", 0, NULL },
+	{ "no scenario", "run", 2, "missing SCENARIO; valid scenarios: shared-anon private-anon "
+	  "thp shmem-file hugetlb hot-remove" },
+	{ "unknown scenario", "run shared-file", 2, "unknown scenario 'shared-file'; valid "
+	  "scenarios: shared-anon" },
+	{ "two scenarios", "run thp hugetlb", 2, "unexpected argument 'hugetlb'" },
+	{ "unknown option", "run thp --frob", 2, "unknown option '--frob'" },
+	{ "missing value", "run thp --pages", 2, "--pages needs a value" },
+	{ "pages zero", "run thp --pages 0", 2, "--pages: bad value '0'" },
+	{ "pages words", "run thp --pages many", 2, "--pages: bad value 'many'" },
+	{ "pages too many", "run thp --pages 65537", 2, "--pages: bad value '65537'" },
+	{ "pages negative", "run thp --pages -1", 2, "--pages: bad value '-1'" },
+	{ "readers zero", "run thp --readers 0", 2, "--readers: bad value '0'" },
+	{ "writers over 100", "run thp --writers 101", 2, "--writers: bad value '101'" },
+	{ "access unknown", "run thp --access zigzag", 2, "--access: bad value 'zigzag' (seq, "
+	  "random or same)" },
+	{ "seconds zero", "run thp --seconds 0", 2, "--seconds: bad value '0'" },
+	{ "seconds junk", "run thp --seconds 1s", 2, "--seconds: bad value '1s'" },
+	{ "seconds nan", "run thp --seconds nan", 2, "--seconds: bad value 'nan'" },
+	{ "iterations zero", "run thp --iterations 0", 2, "--iterations: bad value '0'" },
+	{ "nodes one", "run thp --nodes 1", 2, "--nodes: bad value '1'" },
+	{ "nodes same", "run thp --nodes 1,1", 2, "--nodes: bad value '1,1'" },
+	{ "nodes words", "run thp --nodes a,b", 2, "--nodes: bad value 'a,b'" },
+	{ "nodes three", "run thp --nodes 0,1,2", 2, "--nodes: bad value '0,1,2'" },
+	{ "window bad name", "run thp --window pte/clear", 2, "--window: bad value 'pte/clear'" },
+	{ "window empty", "run thp --window ,", 2, "--window: bad value ','" },
+	{ "window too many", "run thp --window a,b,c,d,e,f,g,h,i", 2, "--window: bad value" },
+	{ "policy unknown", "run thp --window w --policy explode", 2,
+	  "--policy: bad value 'explode' (count, delay or rendezvous)" },
+	{ "policy bad key", "run thp --window w --policy delay+speed=3", 2,
+	  "--policy: bad value 'speed=3'" },
+	{ "policy bad value", "run thp --window w --policy delay+delay_us=fast", 2,
+	  "--policy: bad value 'delay_us=fast'" },
+	{ "policy two policies", "run thp --window w --policy delay+count", 2,
+	  "--policy: bad value 'count' (KEY=VALUE)" },
+	{ "policy without window", "run thp --policy count", 2, "--policy needs --window" },
+	{ "seed negative", "run thp --seed -3", 2, "--seed: bad value '-3'" },
+	{ "max-rate above 1", "run thp --max-rate 1.5", 2, "--max-rate: bad value '1.5'" },
+	{ "max-failures junk", "run thp --max-failures x", 2, "--max-failures: bad value 'x'" },
+	{ "json empty", "run thp --json=", 2, "--json: bad value ''" },
+};
+
+static void run_one_parse(const struct parse_case *c)
+{
+	char buf[1024], *argv[MAX_ARGS], *err = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&err, &len);
+	struct run_opts o;
+	int argc = split(c->line, buf, sizeof(buf), argv), rc;
+
+	rc = args_parse_run(argc, argv, &o, f);
+	fclose(f);
+	if (rc != c->rc)
+		tap_fail(__FILE__, __LINE__, "%s: '%s' gave %d, want %d (%s)", c->name, c->line,
+			 rc, c->rc, err);
+	if (c->msg && !strstr(err, c->msg))
+		tap_fail(__FILE__, __LINE__, "%s: message \"%s\" lacks \"%s\"", c->name, err, c->msg);
+	if (!c->rc && *err)
+		tap_fail(__FILE__, __LINE__, "%s: unexpected message \"%s\"", c->name, err);
+	free(err);
+}
+
+static void run_parse_table(void)
+{
+	for (size_t i = 0; i < sizeof(parse_cases) / sizeof(parse_cases[0]); i++)
+		run_one_parse(&parse_cases[i]);
+	tap_diag("%zu command lines", sizeof(parse_cases) / sizeof(parse_cases[0]));
+}
+
+static int parse(const char *line, struct run_opts *o)
+{
+	char buf[1024], *argv[MAX_ARGS];
+	int argc = split(line, buf, sizeof(buf), argv);
+	FILE *null = fopen("/dev/null", "w");
+	int rc = args_parse_run(argc, argv, o, null);
+
+	fclose(null);
+	return rc;
+}
+
+static void run_defaults(void)
+{
+	struct run_opts o;
+
+	CHECK_INT(parse("run shared-anon", &o), 0);
+	CHECK_INT(o.scenario, SC_SHARED_ANON);
+	CHECK_INT(o.pages, 1);
+	CHECK_INT(o.readers, 0);		/* resolved at run time: CPUs - 1 */
+	CHECK_INT(o.writers_pct, 0);
+	CHECK_INT(o.access, ACCESS_SEQ);
+	CHECK(o.seconds == 5.0);
+	CHECK_INT(o.iterations, 0);
+	CHECK(!o.nodes_set && !o.seed_set && !o.ktap && !o.json && !o.max_rate_set);
+	CHECK_INT(o.nwindows, 0);
+}
+
+static void run_values(void)
+{
+	struct run_opts o;
+
+	CHECK_INT(parse("run hugetlb --pages 8 --readers 3 --writers 50 --access same "
+			"--seconds 0.25 --iterations 100 --nodes 2,0 --window pte-clear,folio-lock "
+			"--policy rendezvous+prob=50+timeout_us=300 --seed 7 --json r.json "
+			"--max-failures 0 --max-rate 0.5 --ktap --cpu-pin", &o), 0);
+	CHECK_INT(o.scenario, SC_HUGETLB);
+	CHECK_INT(o.pages, 8);
+	CHECK_INT(o.readers, 3);
+	CHECK_INT(o.writers_pct, 50);
+	CHECK_INT(o.access, ACCESS_SAME);
+	CHECK(o.seconds == 0.25);
+	CHECK_INT(o.iterations, 100);
+	CHECK(o.nodes_set && o.nodes[0] == 2 && o.nodes[1] == 0);
+	CHECK_INT(o.nwindows, 2);
+	CHECK_STR(o.windows[1], "folio-lock");
+	CHECK_STR(o.policy, "rendezvous prob=50 timeout_us=300");
+	CHECK(o.seed_set && o.seed == 7);
+	CHECK_STR(o.json, "r.json");
+	CHECK(o.max_failures_set && o.max_failures == 0);
+	CHECK(o.max_rate_set && o.max_rate == 0.5);
+	CHECK(o.ktap && o.cpu_pin && !o.quiet && !o.expect_failures);
+	/* the parser starts over each time (getopt state) */
+	CHECK_INT(parse("run private-anon", &o), 0);
+	CHECK_INT(o.pages, 1);
+	CHECK_INT(o.scenario, SC_PRIVATE_ANON);
+}
+
+struct arm_case {
+	const char *name;
+	const char *line;
+	int rc;
+	const char *out;	/* control lines, or the message when rc != 0 */
+};
+
+static const struct arm_case arm_cases[] = {
+	{ "window only", "arm pte-clear", 0, "arm pte-clear\n" },
+	{ "policy and keys", "arm pte-clear delay delay_us=200 prob=50", 0,
+	  "arm pte-clear delay delay_us=200 prob=50\n" },
+	{ "keys without policy", "arm folio-lock times=3", 0, "arm folio-lock times=3\n" },
+	{ "all windows", "arm all count", 0, "arm all count\n" },
+	{ "target pgid first", "arm pte-clear rendezvous --target pgid:42", 0,
+	  "target pgid 42\narm pte-clear rendezvous\n" },
+	{ "target comm", "arm pte-clear --target=comm:migrace", 0,
+	  "target comm migrace\narm pte-clear\n" },
+	{ "two targets", "arm w --target pid:1 --target tgid:2", 0,
+	  "target pid 1\ntarget tgid 2\narm w\n" },
+	{ "target all", "arm w --target all", 0, "target all\narm w\n" },
+	{ "no window", "arm", 2, "arm: missing WINDOW" },
+	{ "option as window", "arm --target all", 2, "arm: missing WINDOW" },
+	{ "bad policy", "arm w widen", 2, "arm: bad value 'widen' (count, delay or rendezvous)" },
+	{ "bad key", "arm w delay speed=1", 2, "arm: bad value 'speed=1'" },
+	{ "negative value", "arm w delay delay_us=-1", 2, "arm: bad value 'delay_us=-1'" },
+	{ "bad target kind", "arm w --target uid:0", 2, "--target: bad value 'uid:0'" },
+	{ "bad target id", "arm w --target pid:x", 2, "--target: bad value 'pid:x'" },
+	{ "zero target id", "arm w --target pgid:0", 2, "--target: bad value 'pgid:0'" },
+	{ "long comm", "arm w --target comm:abcdefghijklmnop", 2, "--target: bad value" },
+	{ "missing target", "arm w --target", 2, "--target needs a value" },
+	{ "unknown option", "arm w --frob", 2, "arm: unknown option '--frob'" },
+	{ "bad window name", "arm pte;clear", 2, "arm: bad value 'pte;clear'" },
+};
+
+static void arm_compose_table(void)
+{
+	for (size_t i = 0; i < sizeof(arm_cases) / sizeof(arm_cases[0]); i++) {
+		const struct arm_case *c = &arm_cases[i];
+		char buf[512], *argv[MAX_ARGS], out[1024], *err = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&err, &len);
+		int rc = args_compose_arm(split(c->line, buf, sizeof(buf), argv), argv, out,
+					  sizeof(out), f);
+
+		fclose(f);
+		if (rc != c->rc)
+			tap_fail(__FILE__, __LINE__, "%s: rc %d, want %d (%s)", c->name, rc, c->rc, err);
+		else if (!rc && strcmp(out, c->out))
+			tap_fail(__FILE__, __LINE__, "%s: composed \"%s\", want \"%s\"", c->name,
+				 out, c->out);
+		else if (rc && !strstr(err, c->out))
+			tap_fail(__FILE__, __LINE__, "%s: message \"%s\" lacks \"%s\"", c->name,
+				 err, c->out);
+		free(err);
+	}
+}
+
+static void disarm_compose(void)
+{
+	char out[128], *a0[] = { "disarm", NULL }, *a1[] = { "disarm", "pte-clear", NULL };
+	char *bad[] = { "disarm", "a;b", NULL }, *extra[] = { "disarm", "a", "b", NULL };
+	FILE *null = fopen("/dev/null", "w");
+
+	CHECK_INT(args_compose_disarm(1, a0, out, sizeof(out), null), 0);
+	CHECK_STR(out, "disarm all\n");
+	CHECK_INT(args_compose_disarm(2, a1, out, sizeof(out), null), 0);
+	CHECK_STR(out, "disarm pte-clear\n");
+	CHECK_INT(args_compose_disarm(2, bad, out, sizeof(out), null), 2);
+	CHECK_INT(args_compose_disarm(3, extra, out, sizeof(out), null), 2);
+	fclose(null);
+}
+
+SUITE_DEFINE(args,
+	TAP_CASE(run_parse_table),
+	TAP_CASE(run_defaults),
+	TAP_CASE(run_values),
+	TAP_CASE(arm_compose_table),
+	TAP_CASE(disarm_compose),
+);

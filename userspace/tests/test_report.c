@@ -1,0 +1,483 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * test_report.c - the verdict rules and the three renderings of a report:
+ * the table, JSON (validated against report-schema.json) and KTAP (parsed
+ * by the kernel's kunit.py).
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "report.h"
+#include "suites.h"
+
+struct fake {
+	struct run_opts o;
+	struct report r;
+};
+
+static void fake_module(struct report *r)
+{
+	struct module_report *m = &r->mod;
+
+	m->loaded = m->stats_ok = true;
+	kv_parse("migrate_calls: 10\npass_eagain: 4\nstray_refs: 1\ntlb_flush_immediate: 0\n",
+		 &m->before, KV_COLON);
+	kv_parse("migrate_calls: 110\npass_eagain: 40\nstray_refs: 1\ntlb_flush_immediate: 7\n"
+		 "window.pte-clear.hits: 5\n", &m->after, KV_COLON);
+	m->nattrib = 2;
+	strcpy(m->attrib[0].taker, "folio-lock");
+	strcpy(m->attrib[0].kind, "shmem");
+	m->attrib[0].hits = 123;
+	m->attrib[0].nframes = 1;
+	strcpy(m->attrib[0].frames[0], "__folio_lock+0x0/0x90");
+	strcpy(m->attrib[1].taker, "gup");
+	strcpy(m->attrib[1].kind, "anon");
+	m->attrib[1].hits = 9;
+}
+
+/* A finished shared-anon run: 100 pages asked, 92 moved, 8 failed. */
+static void fake_init(struct fake *f)
+{
+	struct report *r = &f->r;
+
+	memset(f, 0, sizeof(*f));
+	f->o.scenario = SC_SHARED_ANON;
+	f->o.pages = 1;
+	f->o.seconds = 5;
+	report_init(r, &f->o);
+	strcpy(r->arch, "x86_64");
+	strcpy(r->kernel, "6.1.0-56-amd64");
+	r->nodes_found = 2;
+	r->node_a = 0;
+	r->node_b = 1;
+	r->readers = 3;
+	r->unit = 4096;
+	r->seed = 42;
+	r->move_flags = "MPOL_MF_MOVE_ALL";
+	r->elapsed = 5.001;
+	r->mig.calls = r->mig.attempts = 100;
+	r->mig.migrated = 92;
+	r->mig.not_migrated = 8;
+	r->mig.by_errno[EBUSY] = 3;
+	r->mig.unreported = 5;
+	r->mig.returned_not_migrated = 5;
+	r->mig.first_failure_s = 0.0125;
+	r->vmstat_ok = true;
+	r->d_pgmigrate_success = 92;
+	r->d_pgmigrate_fail = 8;
+	r->data.reads = 1000;
+	r->data.final_gens_checked = true;
+}
+
+/* noinline: gcc 12 sees a dangling pointer through open_memstream otherwise */
+static __attribute__((noinline)) char *render(void (*fn)(const struct report *, FILE *),
+					     const struct report *r)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	fn(r, f);
+	fclose(f);
+	return buf;
+}
+
+/* --- verdict --------------------------------------------------------------------------- */
+
+static void verdict_pass(void)
+{
+	struct fake f;
+
+	fake_init(&f);
+	CHECK_INT(report_decide(&f.r), EXIT_PASS);
+	CHECK_STR(f.r.reason, "");
+}
+
+static void verdict_corruption_always_fails(void)
+{
+	struct fake f;
+
+	fake_init(&f);
+	f.o.expect_failures = true;	/* satisfied, and still a failure */
+	f.r.data.mismatches = 1;
+	strcpy(f.r.data.first, "reader 0: unit 0 word 0");
+	CHECK_INT(report_decide(&f.r), EXIT_FAIL);
+	CHECK_HAS(f.r.reason, "data corruption (1): reader 0: unit 0 word 0");
+	fake_init(&f);
+	f.r.data.final_bad = 2;
+	CHECK_INT(report_decide(&f.r), EXIT_FAIL);
+}
+
+static void verdict_expect_failures(void)
+{
+	struct fake f;
+
+	fake_init(&f);
+	f.o.expect_failures = true;
+	CHECK_INT(report_decide(&f.r), EXIT_PASS);
+	fake_init(&f);
+	f.o.expect_failures = true;
+	f.r.mig.not_migrated = 0;
+	CHECK_INT(report_decide(&f.r), EXIT_FAIL);
+	CHECK_HAS(f.r.reason, "--expect-failures");
+}
+
+static void verdict_limits(void)
+{
+	struct fake f;
+
+	fake_init(&f);
+	f.o.max_failures_set = true;
+	f.o.max_failures = 8;		/* equal: not above */
+	CHECK_INT(report_decide(&f.r), EXIT_PASS);
+	fake_init(&f);
+	f.o.max_failures_set = true;
+	f.o.max_failures = 7;
+	CHECK_INT(report_decide(&f.r), EXIT_FAIL);
+	CHECK_HAS(f.r.reason, "8 migration failures, more than --max-failures 7");
+	fake_init(&f);
+	f.o.max_rate_set = true;
+	f.o.max_rate = 0.08;
+	CHECK_INT(report_decide(&f.r), EXIT_PASS);
+	fake_init(&f);
+	f.o.max_rate_set = true;
+	f.o.max_rate = 0.05;
+	CHECK_INT(report_decide(&f.r), EXIT_FAIL);
+	CHECK_HAS(f.r.reason, "failure rate 0.0800 above --max-rate 0.05");
+}
+
+static void verdict_readers(void)
+{
+	struct fake f;
+
+	fake_init(&f);
+	f.r.data.deaths = 1;
+	f.r.data.last_death_sig = SIGBUS;
+	CHECK_INT(report_decide(&f.r), EXIT_FAIL);
+	CHECK_HAS(f.r.reason, "killed by signal 7 (BUS)");
+	fake_init(&f);
+	f.r.data.stuck = 2;
+	CHECK_INT(report_decide(&f.r), EXIT_FAIL);
+	CHECK_HAS(f.r.reason, "did not stop");
+}
+
+static void verdict_interrupted(void)
+{
+	struct fake f;
+
+	fake_init(&f);
+	f.r.interrupted = true;
+	f.r.signo = SIGINT;
+	f.r.data.deaths = 1;		/* readers may die of the same Ctrl-C */
+	CHECK_INT(report_decide(&f.r), EXIT_FAIL);
+	CHECK_HAS(f.r.reason, "interrupted by SIGINT");
+}
+
+static void verdict_set_before_is_kept(void)
+{
+	struct fake f;
+
+	fake_init(&f);
+	report_skip(&f.r, "need 2 NUMA nodes, found 1");
+	f.r.data.mismatches = 5;
+	CHECK_INT(report_decide(&f.r), EXIT_SKIP);
+	CHECK_STR(f.r.reason, "need 2 NUMA nodes, found 1");
+}
+
+static void verdict_hotplug_failures(void)
+{
+	struct fake f;
+	uint64_t fails, attempts;
+
+	fake_init(&f);
+	migr_stats_init(&f.r.mig);
+	f.r.hp.used = true;
+	f.r.hp.offline_attempts = 4;
+	f.r.hp.offline_failed = 1;
+	report_failures(&f.r, &fails, &attempts);
+	CHECK_INT(fails, 1);
+	CHECK_INT(attempts, 4);
+	f.o.max_rate_set = true;
+	f.o.max_rate = 0.2;
+	CHECK_INT(report_decide(&f.r), EXIT_FAIL);
+}
+
+/* --- table ------------------------------------------------------------------------------ */
+
+static void table_rows(void)
+{
+	struct fake f;
+	char *t;
+
+	fake_init(&f);
+	fake_module(&f.r);
+	report_decide(&f.r);
+	t = render(report_table, &f.r);
+	CHECK_HAS(t, "migrace run shared-anon\n");
+	CHECK_HAS(t, "x86_64 / 6.1.0-56-amd64");
+	CHECK_HAS(t, "seed                     42\n");
+	CHECK_HAS(t, "attempts (pages)         100\n");
+	CHECK_HAS(t, "not migrated             8\n");
+	CHECK_HAS(t, "failure rate             8.00%\n");
+	CHECK_HAS(t, "failures by errno        EBUSY 3, unreported 5\n");
+	CHECK_HAS(t, "first failure after      0.012500 s\n");
+	CHECK_HAS(t, "delta pgmigrate_fail     8\n");
+	CHECK_HAS(t, "pass_eagain                    36\n");
+	CHECK_HAS(t, "tlb_flush_immediate            7\n");
+	CHECK_HAS(t, "window.pte-clear.hits          5\n");
+	CHECK(!strstr(t, "stray_refs"));	/* unchanged: not shown */
+	CHECK_HAS(t, "taker=folio-lock kind=shmem hits=123\n      __folio_lock+0x0/0x90\n");
+	CHECK_HAS(t, "verdict                  PASS\n");
+	free(t);
+	report_free(&f.r);
+}
+
+static void table_skip(void)
+{
+	struct fake f;
+	char *t;
+
+	fake_init(&f);
+	report_skip(&f.r, "need 2 NUMA nodes, found 1");
+	t = render(report_table, &f.r);
+	CHECK_STR(t, "# SKIP need 2 NUMA nodes, found 1\n");
+	free(t);
+}
+
+/* --- JSON -------------------------------------------------------------------------------- */
+
+/* Run the schema validator on @path; Return: its exit code (output shown if not @want). */
+static int validate(const char *path, bool minimal, int want)
+{
+	const char *py = getenv("MIGRACE_VALIDATOR"), *schema = getenv("MIGRACE_SCHEMA");
+	char *argv[] = { "python3", (char *)py, (char *)schema, (char *)path, NULL };
+	char *env[] = { "MIGRACE_MINIMAL_VALIDATOR=1", NULL }, *out, *err;
+	int rc;
+
+	if (!py || !schema)
+		tap_fail(__FILE__, __LINE__, "MIGRACE_VALIDATOR/MIGRACE_SCHEMA not set (run make test)");
+	if (!py || !schema)
+		return -1;
+	rc = tap_exec(argv, minimal ? env : NULL, 30, &out, &err);
+	if (rc != want)
+		tap_diag("%s%s", out, err);
+	free(out);
+	free(err);
+	return rc;
+}
+
+static void write_json(const struct report *r, const char *path)
+{
+	char *j = render(report_json, r);
+
+	tap_write_file(path, j);
+	free(j);
+}
+
+static void json_valid(struct report *r, const char *name)
+{
+	char *path = strdup(tap_path(name));
+
+	write_json(r, path);
+	CHECK_INT(validate(path, false, 0), 0);
+	CHECK_INT(validate(path, true, 0), 0);
+	free(path);
+}
+
+static void json_pass_validates(void)
+{
+	struct fake f;
+	char *j;
+
+	fake_init(&f);
+	fake_module(&f.r);
+	f.o.nwindows = 1;
+	strcpy(f.o.windows[0], "pte-clear");
+	strcpy(f.o.policy, "delay delay_us=200");
+	report_decide(&f.r);
+	json_valid(&f.r, "pass.json");
+	j = render(report_json, &f.r);
+	CHECK_HAS(j, "\"verdict\": \"pass\"");
+	CHECK_HAS(j, "\"failures_by_errno\": {\n      \"EBUSY\": 3\n    }");
+	CHECK_HAS(j, "\"first_failure_s\": 0.012500");
+	CHECK_HAS(j, "\"pass_eagain\": 36");
+	CHECK_HAS(j, "\"stray_refs\": 0");
+	CHECK_HAS(j, "\"windows\": [\n      \"pte-clear\"\n    ]");
+	free(j);
+	report_free(&f.r);
+}
+
+static void json_fail_and_skip_validate(void)
+{
+	struct fake f;
+	char *j;
+
+	fake_init(&f);
+	f.r.data.mismatches = 1;
+	strcpy(f.r.data.first, "a \"quoted\"\nline\twith\\ escapes");
+	report_decide(&f.r);
+	json_valid(&f.r, "fail.json");
+	j = render(report_json, &f.r);
+	CHECK_HAS(j, "a \\\"quoted\\\"\\nline\\u0009with\\\\ escapes");
+	free(j);
+	fake_init(&f);
+	f.r.node_a = f.r.node_b = -1;
+	migr_stats_init(&f.r.mig);
+	report_skip(&f.r, "need 2 NUMA nodes, found 1");
+	json_valid(&f.r, "skip.json");
+}
+
+static void json_hotplug_validates(void)
+{
+	struct fake f;
+
+	fake_init(&f);
+	f.o.scenario = SC_HOT_REMOVE;
+	migr_stats_init(&f.r.mig);
+	f.r.hp.used = true;
+	strcpy(f.r.hp.block, "/sys/devices/system/memory/memory33");
+	f.r.hp.offline_attempts = 3;
+	f.r.hp.offline_failed = 1;
+	f.r.hp.by_errno[EBUSY] = 1;
+	report_decide(&f.r);
+	json_valid(&f.r, "hotplug.json");
+}
+
+/* The validator is not a rubber stamp: a broken report is refused. */
+static void json_schema_rejects_drift(void)
+{
+	struct fake f;
+	char *j, *p, *path = strdup(tap_path("drift.json"));
+
+	fake_init(&f);
+	j = render(report_json, &f.r);
+	p = strstr(j, "\"verdict\": \"pass\"");
+	CHECK(p != NULL);
+	if (p)
+		memcpy(p, "\"verdikt\"", 9);
+	tap_write_file(path, j);
+	CHECK_INT(validate(path, false, 1), 1);
+	CHECK_INT(validate(path, true, 1), 1);
+	free(j);
+	free(path);
+}
+
+/* --- KTAP ------------------------------------------------------------------------------- */
+
+static const char *kunit_py(void)
+{
+	const char *p = getenv("KUNIT_PY");
+
+	if (!p || access(p, R_OK)) {
+		tap_fail(__FILE__, __LINE__, "KUNIT_PY '%s' not found: cannot check KTAP",
+			 p ? p : "(unset)");
+		return NULL;
+	}
+	return p;
+}
+
+/* Parse @ktap with `kunit.py parse --json`; Return: its JSON (malloc'd) or NULL. */
+static char *kunit_parse(const char *ktap, const char *name)
+{
+	char in[512], js[512], opt[600], *out, *err, *res;
+	const char *py = kunit_py();
+	char *argv[] = { "python3", (char *)py, "parse", opt, in, NULL };
+
+	if (!py)
+		return NULL;
+	snprintf(in, sizeof(in), "%s.ktap", tap_path(name));
+	snprintf(js, sizeof(js), "%s.kunit.json", tap_path(name));
+	snprintf(opt, sizeof(opt), "--json=%s", js);
+	tap_write_file(in, ktap);
+	tap_exec(argv, NULL, 60, &out, &err);
+	res = tap_read_file(js);
+	if (!res || strstr(out, "[ERROR]"))
+		tap_diag("kunit.py: %s%s", out, err);
+	CHECK(!strstr(out, "[ERROR]"));
+	free(out);
+	free(err);
+	return res;
+}
+
+static void ktap_pass_parses(void)
+{
+	struct fake f;
+	char *k, *j;
+
+	fake_init(&f);
+	fake_module(&f.r);
+	report_decide(&f.r);
+	k = render(report_ktap, &f.r);
+	CHECK(!strncmp(k, "KTAP version 1\n1..1\n", 20));
+	CHECK_HAS(k, "# not_migrated: 8\n");
+	CHECK_HAS(k, "# failures_EBUSY: 3\n");
+	CHECK_HAS(k, "# failure_rate: 0.080000\n");
+	CHECK_HAS(k, "# pgmigrate_fail_delta: 8\n");
+	CHECK_HAS(k, "# module_pass_eagain_delta: 36\n");
+	CHECK_HAS(k, "# attribution_1: taker=folio-lock kind=shmem hits=123\n");
+	CHECK_HAS(k, "\nok 1 shared-anon\n");
+	j = kunit_parse(k, "pass");
+	CHECK_HAS(j, "\"name\": \"shared-anon\"");
+	CHECK_HAS(j, "\"status\": \"PASS\"");
+	free(k);
+	free(j);
+	report_free(&f.r);
+}
+
+static void ktap_fail_parses(void)
+{
+	struct fake f;
+	char *k, *j;
+
+	fake_init(&f);
+	f.o.expect_failures = true;
+	f.r.mig.not_migrated = 0;
+	report_decide(&f.r);
+	k = render(report_ktap, &f.r);
+	CHECK_HAS(k, "# reason: no migration failures (--expect-failures)\nnot ok 1 shared-anon\n");
+	j = kunit_parse(k, "fail");
+	CHECK_HAS(j, "\"status\": \"FAIL\"");
+	free(k);
+	free(j);
+}
+
+static void ktap_skip_parses(void)
+{
+	struct fake f;
+	char *k, *j;
+
+	fake_init(&f);
+	f.o.scenario = SC_HUGETLB;
+	report_skip(&f.r, "could not reserve 1 huge pages # on node 1");
+	k = render(report_ktap, &f.r);
+	CHECK_HAS(k, "\nok 1 hugetlb # SKIP could not reserve 1 huge pages _ on node 1\n");
+	j = kunit_parse(k, "skip");
+	CHECK_HAS(j, "\"name\": \"hugetlb\"");
+	CHECK_HAS(j, "\"status\": \"SKIP\"");
+	free(k);
+	free(j);
+}
+
+SUITE_DEFINE(report,
+	TAP_CASE(verdict_pass),
+	TAP_CASE(verdict_corruption_always_fails),
+	TAP_CASE(verdict_expect_failures),
+	TAP_CASE(verdict_limits),
+	TAP_CASE(verdict_readers),
+	TAP_CASE(verdict_interrupted),
+	TAP_CASE(verdict_set_before_is_kept),
+	TAP_CASE(verdict_hotplug_failures),
+	TAP_CASE(table_rows),
+	TAP_CASE(table_skip),
+	TAP_CASE(json_pass_validates),
+	TAP_CASE(json_fail_and_skip_validate),
+	TAP_CASE(json_hotplug_validates),
+	TAP_CASE(json_schema_rejects_drift),
+	TAP_CASE(ktap_pass_parses),
+	TAP_CASE(ktap_fail_parses),
+	TAP_CASE(ktap_skip_parses),
+);
