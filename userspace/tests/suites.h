@@ -14,6 +14,7 @@
 SUITE(lib);
 SUITE(args);
 SUITE(migrator);
+SUITE(readers);
 SUITE(report);
 SUITE(cli);
 

@@ -213,9 +213,16 @@ static void child_exec(char *const argv[], char *const env[], int o, int e)
 
 int tap_exec(char *const argv[], char *const env[], double timeout_s, char **out, char **err)
 {
+	return tap_exec_signal(argv, env, timeout_s, 0, 0, out, err);
+}
+
+int tap_exec_signal(char *const argv[], char *const env[], double timeout_s, int sig,
+		    double after_s, char **out, char **err)
+{
+	double start = now_s();
 	int po[2], pe[2], status;
 	size_t lo = 0, le = 0;
-	double end = now_s() + timeout_s;
+	double end = start + timeout_s;
 	struct pollfd p[2];
 	pid_t pid;
 
@@ -231,7 +238,11 @@ int tap_exec(char *const argv[], char *const env[], double timeout_s, char **out
 	p[0] = (struct pollfd){ .fd = po[0], .events = POLLIN };
 	p[1] = (struct pollfd){ .fd = pe[0], .events = POLLIN };
 	while ((p[0].fd >= 0 || p[1].fd >= 0) && now_s() < end) {
-		if (poll(p, 2, 100) <= 0)
+		if (sig && now_s() - start >= after_s) {
+			kill(pid, sig);
+			sig = 0;
+		}
+		if (poll(p, 2, 20) <= 0)
 			continue;
 		if (p[0].revents && !drain(po[0], out, &lo))
 			p[0].fd = -1;

@@ -76,4 +76,8 @@ char *tap_read_file(const char *path);		/* malloc'd or NULL */
  */
 int tap_exec(char *const argv[], char *const env[], double timeout_s, char **out, char **err);
 
+/** tap_exec_signal() - tap_exec(), sending @sig to the command after @after_s */
+int tap_exec_signal(char *const argv[], char *const env[], double timeout_s, int sig,
+		    double after_s, char **out, char **err);
+
 #endif /* MIGRACE_TAP_H */

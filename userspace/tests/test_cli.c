@@ -2,9 +2,13 @@
 /*
  * test_cli.c - the built binary ($MIGRACE_BIN) end to end: exit codes and
  * messages of bad command lines, the module verbs against a fake debugfs
- * directory ($MIGRACE_DEBUGFS), and `run` on a machine with fewer than two
- * NUMA nodes (exit 4, KTAP and JSON still written).
+ * directory ($MIGRACE_DEBUGFS), `run` on a machine with fewer than two
+ * NUMA nodes (exit 4, KTAP and JSON still written), and whole runs on such a
+ * machine with MIGRACE_TEST_SAME_NODE=1 (node 0 as both ends: every attempt
+ * fails, readers and reports are real).
  */
+#include <dirent.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -239,6 +243,165 @@ static void cli_window_needs_module(void)
 	free(err);
 }
 
+/* --- whole runs on one node (MIGRACE_TEST_SAME_NODE=1) ------------------------------- */
+
+static char *same_node_env[] = {
+	"MIGRACE_TEST_SAME_NODE=1", "MIGRACE_DEBUGFS=/nonexistent/migrace", NULL,
+};
+
+static void need_one_node(void)
+{
+	int n = host_nodes();
+
+	if (n != 1)
+		tap_skip("MIGRACE_TEST_SAME_NODE needs a one-node host, this one has %d", n);
+}
+
+/* Processes running the driver's binary right now. */
+static int driver_processes(void)
+{
+	const char *bin = getenv("MIGRACE_BIN");
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	char path[300], exe[512];
+	int n = 0;
+
+	while (d && bin && (e = readdir(d))) {
+		ssize_t len;
+
+		snprintf(path, sizeof(path), "/proc/%.20s/exe", e->d_name);
+		len = readlink(path, exe, sizeof(exe) - 1);
+		if (len <= 0)
+			continue;
+		exe[len] = '\0';
+		n += !strcmp(exe, bin);
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
+
+static const struct cli_case same_node_cases[] = {
+	{ "shared-anon", "run shared-anon --seconds 0.5 --readers 2 --writers 50 --pages 2", 0,
+	  "verdict                  PASS\n", "node 0 is both A and B" },
+	{ "private-anon", "run private-anon --seconds 0.3 --readers 2 --writers 100 --access random",
+	  0, "readers                  2 (2 writing, random)\n", NULL },
+	{ "shmem-file", "run shmem-file --seconds 0.3 --pages 3 --access same --cpu-pin", 0,
+	  "pages                    3 x 4096 bytes\n", NULL },
+	{ "no corruption", "run shared-anon --seconds 0.3 --writers 100", 0,
+	  "corruptions              0\n", NULL },
+	{ "iterations", "run shared-anon --iterations 7 --seconds 5", 0,
+	  "move_pages calls         7\n", NULL },
+	{ "all fail on one node", "run private-anon --iterations 3 --pages 2", 0,
+	  "not migrated             6\n", NULL },
+	{ "expect failures", "run shared-anon --seconds 0.2 --expect-failures", 0, "PASS", NULL },
+	{ "max failures", "run shared-anon --iterations 4 --max-failures 3", 1,
+	  "FAIL: 4 migration failures, more than --max-failures 3", NULL },
+	{ "max rate", "run shared-anon --seconds 0.2 --max-rate 0.5", 1,
+	  "FAIL: failure rate 1.0000 above --max-rate 0.5", NULL },
+	{ "seed shown", "run private-anon --seconds 0.1 --seed 1234", 0,
+	  "seed                     1234\n", NULL },
+	{ "hugetlb never in test mode", "run hugetlb --seconds 0.1", 4,
+	  "# SKIP need 2 NUMA nodes, found 1", NULL },
+	{ "hot-remove never in test mode", "run hot-remove --seconds 0.1", 4,
+	  "# SKIP need 2 NUMA nodes, found 1", NULL },
+	{ "window needs the module", "run shared-anon --window pte-clear", 4,
+	  "# SKIP module not loaded (no /nonexistent/migrace), needed by --window", NULL },
+};
+
+static void cli_same_node_runs(void)
+{
+	need_one_node();
+	CHECK_TABLE(same_node_cases, same_node_env);
+	CHECK_INT(driver_processes(), 0);
+}
+
+static void cli_same_node_thp(void)
+{
+	char *out, *err;
+	int rc;
+
+	need_one_node();
+	rc = migrace("run thp --seconds 0.3 --pages 2", same_node_env, &out, &err);
+	if (rc == 4)
+		CHECK_HAS(out, "# SKIP THP");
+	else
+		CHECK_HAS(out, "pages                    2 x 2097152 bytes\n");
+	CHECK(rc == 0 || rc == 4);
+	free(out);
+	free(err);
+}
+
+static void cli_same_node_json_ktap(void)
+{
+	char args[700], path[512], ktap[512], *out, *err, *json;
+	char *argv[] = { "python3", getenv("MIGRACE_VALIDATOR"), getenv("MIGRACE_SCHEMA"), path,
+			 NULL };
+	char *kargv[] = { "python3", getenv("KUNIT_PY"), "parse", ktap, NULL };
+
+	need_one_node();
+	snprintf(path, sizeof(path), "%s", tap_path("run.json"));
+	snprintf(ktap, sizeof(ktap), "%s", tap_path("run.ktap"));
+	snprintf(args, sizeof(args), "run shared-anon --seconds 0.3 --writers 50 --ktap --json %s",
+		 path);
+	CHECK_INT(migrace(args, same_node_env, &out, &err), 0);
+	CHECK_HAS(out, "# not_migrated: ");
+	CHECK_HAS(out, "\nok 1 shared-anon\n");
+	tap_write_file(ktap, out);
+	free(out);
+	free(err);
+	json = tap_read_file(path);
+	CHECK_HAS(json, "\"verdict\": \"pass\"");
+	CHECK_HAS(json, "\"move_flags\": \"MPOL_MF_MOVE");
+	CHECK_HAS(json, "\"nodes\": [\n      0,\n      0\n    ]");
+	free(json);
+	CHECK(argv[1] && argv[2] && kargv[1]);
+	if (!argv[1] || !argv[2] || !kargv[1])
+		return;
+	CHECK_INT(tap_exec(argv, NULL, 30, &out, &err), 0);
+	free(out);
+	free(err);
+	tap_exec(kargv, NULL, 60, &out, &err);
+	CHECK_HAS(out, "[PASSED] shared-anon");
+	CHECK(!strstr(out, "[ERROR]"));
+	free(out);
+	free(err);
+}
+
+/* Ctrl-C: the partial report, exit 1, every reader reaped. */
+static void cli_same_node_sigint(void)
+{
+	const char *bin = getenv("MIGRACE_BIN");
+	char *argv[] = { (char *)bin, "run", "shared-anon", "--seconds", "20", "--readers", "3",
+			 NULL };
+	char *out, *err;
+	double t = now_s();
+
+	need_one_node();
+	CHECK_INT(tap_exec_signal(argv, same_node_env, 15, SIGINT, 0.7, &out, &err), 1);
+	CHECK(now_s() - t < 5);
+	CHECK_HAS(out, "move_pages calls");
+	CHECK_HAS(out, "verdict                  FAIL: interrupted by SIGINT after ");
+	CHECK_INT(driver_processes(), 0);
+	free(out);
+	free(err);
+}
+
+static void cli_same_node_sigterm_ktap(void)
+{
+	const char *bin = getenv("MIGRACE_BIN");
+	char *argv[] = { (char *)bin, "run", "shmem-file", "--seconds", "20", "--ktap", NULL };
+	char *out, *err;
+
+	need_one_node();
+	CHECK_INT(tap_exec_signal(argv, same_node_env, 15, SIGTERM, 0.5, &out, &err), 1);
+	CHECK_HAS(out, "# reason: interrupted by SIGTERM after ");
+	CHECK_HAS(out, "\nnot ok 1 shmem-file\n");
+	CHECK_INT(driver_processes(), 0);
+	free(out);
+	free(err);
+}
+
 SUITE_DEFINE(cli,
 	TAP_CASE(cli_usage_errors),
 	TAP_CASE(cli_without_module),
@@ -248,4 +411,9 @@ SUITE_DEFINE(cli,
 	TAP_CASE(cli_run_one_node_skips),
 	TAP_CASE(cli_run_one_node_ktap_json),
 	TAP_CASE(cli_window_needs_module),
+	TAP_CASE(cli_same_node_runs),
+	TAP_CASE(cli_same_node_thp),
+	TAP_CASE(cli_same_node_json_ktap),
+	TAP_CASE(cli_same_node_sigint),
+	TAP_CASE(cli_same_node_sigterm_ktap),
 );

@@ -9,11 +9,11 @@
 int main(void)
 {
 	const struct tap_case *const suites[] = {
-		lib_cases, args_cases, migrator_cases, report_cases, cli_cases,
+		lib_cases, args_cases, migrator_cases, readers_cases, report_cases, cli_cases,
 	};
 	const size_t counts[] = {
-		lib_ncases, args_ncases, migrator_ncases, report_ncases, cli_ncases,
+		lib_ncases, args_ncases, migrator_ncases, readers_ncases, report_ncases, cli_ncases,
 	};
 
-	return tap_run(suites, counts, 5) ? 1 : 0;
+	return tap_run(suites, counts, sizeof(counts) / sizeof(counts[0])) ? 1 : 0;
 }
