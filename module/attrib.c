@@ -24,6 +24,10 @@ const char *const migrace_taker_names[MIGRACE_TAKER_COUNT] = {
 
 MIGRACE_EXPORT_FOR_TEST(migrace_taker_names);
 
+/**
+ * migrace_attrib_init() - an empty table, its lock initialised
+ * @a: the table; not in use by anyone yet
+ */
 void migrace_attrib_init(struct migrace_attrib *a)
 {
 	raw_spin_lock_init(&a->lock);
@@ -176,6 +180,10 @@ unsigned int migrace_attrib_top(struct migrace_attrib *a,
 
 MIGRACE_EXPORT_FOR_TEST(migrace_attrib_top);
 
+/**
+ * migrace_attrib_reset() - forget every record
+ * @a: the table; may be in use (takes its lock)
+ */
 void migrace_attrib_reset(struct migrace_attrib *a)
 {
 	unsigned long flags;

@@ -26,6 +26,10 @@
 /* A claimed slot still being filled in; never a folio's address. */
 #define MIGRACE_CLAIMED	((struct folio *)1UL)
 
+/**
+ * migrace_inflight_init() - empty @s
+ * @s: the set; not in use by anyone yet
+ */
 void migrace_inflight_init(struct migrace_inflight_set *s)
 {
 	memset(s, 0, sizeof(*s));
