@@ -130,6 +130,7 @@ static char *fake_debugfs(void)
 		       "entry-wait no no none 0 0 0 0 0 missing:migration_entry_wait_on_locked\n");
 	tap_write_file(tap_path("debugfs/attribution"),
 		       "taker=gup kind=anon hits=3\n  get_user_pages+0x1/0x2\n");
+	unlink(tap_path("debugfs/control"));	/* may be a symlink left by another case */
 	tap_write_file(tap_path("debugfs/control"), "");
 	snprintf(env, sizeof(env), "MIGRACE_DEBUGFS=%s", dir);
 	return env;
@@ -402,6 +403,51 @@ static void cli_same_node_sigterm_ktap(void)
 	free(err);
 }
 
+/* A run with the (fake) module loaded: target, arm, disarm, clear; stats and top 3. */
+static void cli_same_node_with_module(void)
+{
+	char *env[] = { "MIGRACE_TEST_SAME_NODE=1", fake_debugfs(), NULL }, *out, *err, *control;
+	char *pgid_line, *rest;
+
+	need_one_node();
+	tap_write_file(tap_path("debugfs/attribution"),
+		       "taker=folio-lock kind=anon hits=30\n  __folio_lock+0x0/0x90\n\n"
+		       "taker=gup kind=anon hits=20\n\ntaker=entry-wait kind=anon hits=10\n\n"
+		       "taker=pagecache-lookup kind=shmem hits=1\n");
+	CHECK_INT(migrace("run shared-anon --seconds 0.3 --window pte-clear,folio-lock "
+			  "--policy delay+delay_us=50", env, &out, &err), 0);
+	control = tap_read_file(tap_path("debugfs/control"));
+	pgid_line = control ? strstr(control, "target pgid ") : NULL;
+	CHECK(pgid_line == control);
+	rest = pgid_line ? strchr(pgid_line, '\n') : NULL;
+	CHECK_STR(rest, "\narm pte-clear delay delay_us=50\narm folio-lock delay delay_us=50\n"
+		  "disarm all\ntarget clear\n");
+	CHECK_HAS(out, "module stats (delta, non-zero):\n    (none)\n");
+	CHECK_HAS(out, "taker=entry-wait kind=anon hits=10\n");
+	CHECK(!strstr(out, "pagecache-lookup"));	/* top 3 only */
+	CHECK_INT(driver_processes(), 0);
+	free(control);
+	free(out);
+	free(err);
+}
+
+/* The kernel refuses an arm line: errno and line, exit 2, targets cleared. */
+static void cli_same_node_arm_rejected(void)
+{
+	char *env[] = { "MIGRACE_TEST_SAME_NODE=1", fake_debugfs(), NULL }, *out, *err;
+
+	need_one_node();
+	unlink(tap_path("debugfs/control"));
+	CHECK_INT(symlink("/dev/full", tap_path("debugfs/control")), 0);
+	CHECK_INT(migrace("run shared-anon --seconds 5 --window pte-clear", env, &out, &err), 2);
+	CHECK_HAS(err, "control: 'target pgid ");
+	CHECK_HAS(err, "rejected: ENOSPC");
+	CHECK_STR(out, "");
+	CHECK_INT(driver_processes(), 0);
+	free(out);
+	free(err);
+}
+
 SUITE_DEFINE(cli,
 	TAP_CASE(cli_usage_errors),
 	TAP_CASE(cli_without_module),
@@ -416,4 +462,6 @@ SUITE_DEFINE(cli,
 	TAP_CASE(cli_same_node_json_ktap),
 	TAP_CASE(cli_same_node_sigint),
 	TAP_CASE(cli_same_node_sigterm_ktap),
+	TAP_CASE(cli_same_node_with_module),
+	TAP_CASE(cli_same_node_arm_rejected),
 );
