@@ -98,6 +98,7 @@ static const struct parse_bad_case parse_bad_cases[] = {
 	{ "arm-no-window-blanks", "arm \t\n", "arm" },
 	{ "arm-upper-case-name", "arm Pte-clear", "Pte-clear" },
 	{ "arm-underscore-name", "arm pte_clear", "pte_clear" },
+	{ "arm-latin1-name", "arm caf\xe9", "caf\xe9" },
 	{ "arm-name-too-long", "arm abcdefghijklmnopqrstu-90",
 	  "abcdefghijklmnopqrstu-90" },
 	{ "arm-unknown-word", "arm x sleep", "sleep" },

@@ -96,6 +96,12 @@ static int expect_end(char **cur, const char **bad)
 	return tok ? migrace_bad(bad, tok) : 0;
 }
 
+/* [a-z0-9-] exactly: the kernel's islower() also takes Latin-1 letters. */
+static bool window_char_ok(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+}
+
 /* 1..MIGRACE_NAME_LEN-1 characters of [a-z0-9-]. */
 static bool window_name_ok(const char *tok)
 {
@@ -104,7 +110,7 @@ static bool window_name_ok(const char *tok)
 	if (!len || len >= MIGRACE_NAME_LEN)
 		return false;
 	for (i = 0; i < len; i++)
-		if (!islower(tok[i]) && !isdigit(tok[i]) && tok[i] != '-')
+		if (!window_char_ok(tok[i]))
 			return false;
 	return true;
 }
