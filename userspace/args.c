@@ -26,9 +26,20 @@ const char *const access_names[3] = {
 };
 
 static const char *const policy_names[] = { "count", "delay", "rendezvous" };
-static const char *const policy_keys[] = {
-	"delay_us", "min_us", "max_us", "prob", "every", "times", "timeout_us",
+
+/* The module's keys and the policies that take them (module/control.c). */
+#define P_DELAY		(1u << 1)
+#define P_RENDEZVOUS	(1u << 2)
+static const struct {
+	const char *name;
+	unsigned int policies;
+} policy_keys[] = {
+	{ "delay_us", P_DELAY }, { "min_us", P_DELAY }, { "max_us", P_DELAY },
+	{ "prob", P_DELAY | P_RENDEZVOUS }, { "every", P_DELAY | P_RENDEZVOUS },
+	{ "times", P_DELAY | P_RENDEZVOUS }, { "timeout_us", P_RENDEZVOUS },
 };
+
+#define WINDOW_NAME_MAX	23	/* MIGRACE_NAME_LEN - 1 in the module */
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -85,14 +96,15 @@ static int get_double(const char *flag, const char *s, double min, double max,
 	return 0;
 }
 
-static bool valid_name(const char *s, size_t max)
+/* A window name as the module takes it: 1..23 of [a-z0-9-]. */
+static bool valid_window(const char *s)
 {
 	size_t len = strlen(s);
 
-	if (!len || len >= max)
+	if (!len || len > WINDOW_NAME_MAX)
 		return false;
 	for (; *s; s++)
-		if (!isalnum((unsigned char)*s) && *s != '-' && *s != '_')
+		if (!(*s >= 'a' && *s <= 'z') && !isdigit((unsigned char)*s) && *s != '-')
 			return false;
 	return true;
 }
@@ -128,29 +140,46 @@ static int get_windows(const char *s, struct run_opts *o, FILE *err)
 	strcpy(copy, s);
 	o->nwindows = 0;
 	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		if (!valid_name(tok, WIN_NAME_LEN) || o->nwindows == MAX_WINDOWS)
-			return bad_value(err, "--window", s, "window names [A-Za-z0-9_-], at most 8");
+		if (!valid_window(tok) || o->nwindows == MAX_WINDOWS)
+			return bad_value(err, "--window", s, "window names of [a-z0-9-], at most 8");
 		strcpy(o->windows[o->nwindows++], tok);
 	}
 	if (!o->nwindows)
-		return bad_value(err, "--window", s, "window names [A-Za-z0-9_-], at most 8");
+		return bad_value(err, "--window", s, "window names of [a-z0-9-], at most 8");
 	return 0;
 }
 
-static int policy_token(const char *tok, int i, const char *what, FILE *err)
+static int key_lookup(const char *key)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(policy_keys); i++)
+		if (!strcmp(key, policy_keys[i].name))
+			return (int)i;
+	return -1;
+}
+
+/* Token @i of `POLICY [KEY=VALUE]...`; @policy: index into policy_names. */
+static int policy_token(const char *tok, int i, int *policy, const char *what, FILE *err)
 {
 	const char *eq = strchr(tok, '=');
-	char key[32];
+	char key[32], want[96];
+	int k;
 
 	if (!eq) {
-		if (i == 0 && lookup(tok, policy_names, ARRAY_SIZE(policy_names)) >= 0)
+		*policy = i ? -1 : lookup(tok, policy_names, ARRAY_SIZE(policy_names));
+		if (*policy >= 0)
 			return 0;
 		return bad_value(err, what, tok, i ? "KEY=VALUE" : "count, delay or rendezvous");
 	}
 	snprintf(key, sizeof(key), "%.*s", (int)(eq - tok), tok);
-	if (lookup(key, policy_keys, ARRAY_SIZE(policy_keys)) < 0)
+	k = key_lookup(key);
+	if (k < 0)
 		return bad_value(err, what, tok,
 				 "key one of delay_us min_us max_us prob every times timeout_us");
+	if (!(policy_keys[k].policies & (1u << *policy))) {
+		snprintf(want, sizeof(want), "%s does not apply to policy %s", key,
+			 policy_names[*policy]);
+		return bad_value(err, what, tok, want);
+	}
 	if (!all_digits(eq + 1) || strlen(eq + 1) > 19)
 		return bad_value(err, what, tok, "KEY=decimal integer");
 	return 0;
@@ -158,13 +187,14 @@ static int policy_token(const char *tok, int i, const char *what, FILE *err)
 
 int args_policy(char **tok, int n, char *out, size_t len, const char *what, FILE *err)
 {
+	int policy = 1;		/* the module's default: delay */
 	size_t used = 0;
 
 	out[0] = '\0';
 	for (int i = 0; i < n; i++) {
 		int w;
 
-		if (policy_token(tok[i], i, what, err))
+		if (policy_token(tok[i], i, &policy, what, err))
 			return EXIT_USAGE;
 		w = snprintf(out + used, len - used, "%s%s", i ? " " : "", tok[i]);
 		if (w < 0 || (size_t)w >= len - used)
@@ -436,8 +466,8 @@ int args_compose_arm(int argc, char **argv, char *out, size_t len, FILE *err)
 			"[KEY=VALUE]... [--target pid:N|tgid:N|pgid:N|comm:NAME|all])\n");
 		return EXIT_USAGE;
 	}
-	if (strcmp(argv[1], "all") && !valid_name(argv[1], WIN_NAME_LEN))
-		return bad_value(err, "arm", argv[1], "a window name or all");
+	if (!valid_window(argv[1]))
+		return bad_value(err, "arm", argv[1], "a window name of [a-z0-9-] or all");
 	if (arm_split(argc, argv, tok, &ntok, out, len, &used, err) ||
 	    args_policy(tok, ntok, policy, sizeof(policy), "arm", err))
 		return EXIT_USAGE;
@@ -453,8 +483,8 @@ int args_compose_disarm(int argc, char **argv, char *out, size_t len, FILE *err)
 		fprintf(err, "migrace: disarm: unexpected argument '%s'\n", argv[2]);
 		return EXIT_USAGE;
 	}
-	if (strcmp(w, "all") && !valid_name(w, WIN_NAME_LEN))
-		return bad_value(err, "disarm", w, "a window name or all");
+	if (!valid_window(w))
+		return bad_value(err, "disarm", w, "a window name of [a-z0-9-] or all");
 	snprintf(out, len, "disarm %s\n", w);
 	return 0;
 }
