@@ -218,6 +218,19 @@ static void table_data(const struct report *r, FILE *f)
 		ROW(f, "readers dead/stuck/err", "%d/%d/%d", d->deaths, d->stuck, d->errors);
 }
 
+/* The module's headline counters, shown even when they did not move. */
+static bool always_shown(const char *name)
+{
+	static const char *const prefixes[] = {
+		"migrate_calls", "final_", "pass_", "stray_refs", "stray_passes", "tlb_flush_",
+	};
+
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+		if (!strncmp(name, prefixes[i], strlen(prefixes[i])))
+			return true;
+	return false;
+}
+
 static void table_module(const struct report *r, FILE *f)
 {
 	const struct module_report *m = &r->mod;
@@ -229,15 +242,16 @@ static void table_module(const struct report *r, FILE *f)
 	}
 	if (m->error[0])
 		ROW(f, "module", "%s", m->error);
-	fprintf(f, "  module stats (delta, non-zero):\n");
-	for (size_t i = 0; i < m->after.n; i++) {
-		int64_t d = report_stat_delta(r, m->after.items[i].name);
+	fprintf(f, "  module stats (delta):\n");
+	for (size_t i = 0; m->stats_ok && i < m->after.n; i++) {
+		const char *name = m->after.items[i].name;
+		int64_t d = report_stat_delta(r, name);
 
-		if (d && ++shown)
-			fprintf(f, "    %-30s %" PRId64 "\n", m->after.items[i].name, d);
+		if ((d || always_shown(name)) && ++shown)
+			fprintf(f, "    %-30s %" PRId64 "\n", name, d);
 	}
 	if (!shown)
-		fprintf(f, "    (none)\n");
+		fprintf(f, "    (none changed)\n");
 	fprintf(f, "  attribution (top %d):\n", REPORT_ATTRIB_TOP);
 	for (int i = 0; i < m->nattrib; i++) {
 		fprintf(f, "    taker=%s kind=%s hits=%" PRIu64 "\n", m->attrib[i].taker,

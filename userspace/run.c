@@ -266,13 +266,13 @@ static void module_after(struct run *x)
 static void progress(struct run *x, bool last)
 {
 	double now = now_s(), t = now - x->t0;
-	uint64_t fails, attempts, stray = 0;
+	uint64_t fails, stray = 0;
 	struct kvmap m = { 0 };
 
 	if (!x->progress || (!last && now < x->next_progress))
 		return;
 	x->next_progress = now + PROGRESS_EVERY_S;
-	report_failures(&x->r, &fails, &attempts);
+	fails = x->mg.st.not_migrated + x->r.hp.offline_failed;
 	fprintf(stderr, "\r[%6.1fs] %8.0f migrations/s  %" PRIu64 " failures", t,
 		t > 0 ? x->mg.st.migrated / t : 0, fails);
 	if (x->r.mod.loaded && module_stats(&m) >= 0 && kv_get(&m, "stray_refs", &stray))
@@ -349,7 +349,6 @@ static int hotplug_loop(struct run *x)
 			break;
 		progress(x, false);
 	}
-	x->r.mig.calls = x->mg.st.calls;
 	return e;
 }
 

@@ -24,10 +24,10 @@ static void fake_module(struct report *r)
 	struct module_report *m = &r->mod;
 
 	m->loaded = m->stats_ok = true;
-	kv_parse("migrate_calls: 10\npass_eagain: 4\nstray_refs: 1\ntlb_flush_immediate: 0\n",
-		 &m->before, KV_COLON);
+	kv_parse("migrate_calls: 10\npass_eagain: 4\nstray_refs: 1\ntlb_flush_immediate: 0\n"
+		 "inflight_overflow: 2\n", &m->before, KV_COLON);
 	kv_parse("migrate_calls: 110\npass_eagain: 40\nstray_refs: 1\ntlb_flush_immediate: 7\n"
-		 "window.pte-clear.hits: 5\n", &m->after, KV_COLON);
+		 "inflight_overflow: 2\nwindow.pte-clear.hits: 5\n", &m->after, KV_COLON);
 	m->nattrib = 2;
 	strcpy(m->attrib[0].taker, "folio-lock");
 	strcpy(m->attrib[0].kind, "shmem");
@@ -229,7 +229,8 @@ static void table_rows(void)
 	CHECK_HAS(t, "pass_eagain                    36\n");
 	CHECK_HAS(t, "tlb_flush_immediate            7\n");
 	CHECK_HAS(t, "window.pte-clear.hits          5\n");
-	CHECK(!strstr(t, "stray_refs"));	/* unchanged: not shown */
+	CHECK_HAS(t, "stray_refs                     0\n");	/* headline: always shown */
+	CHECK(!strstr(t, "inflight_overflow"));	/* unchanged and not a headline */
 	CHECK_HAS(t, "taker=folio-lock kind=shmem hits=123\n      __folio_lock+0x0/0x90\n");
 	CHECK_HAS(t, "verdict                  PASS\n");
 	free(t);
