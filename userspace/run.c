@@ -494,8 +494,6 @@ static void teardown(struct run *x)
 		readers_verify(&x->rd);
 	x->r.data = x->rd.data;
 	module_disarm(x);
-	if (x->mem.block[0])
-		hotplug_online(x->mem.block, HOTPLUG_TIMEOUT_S);	/* if left offline */
 	readers_free(&x->rd);
 	kv_free(&x->vm_before);
 	migrator_free(&x->mg);

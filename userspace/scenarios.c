@@ -7,6 +7,8 @@
  *   shmem-file    a memfd; forked readers map it MAP_SHARED themselves
  *   hugetlb       MAP_SHARED|MAP_ANONYMOUS|MAP_HUGETLB, forked readers
  *   hot-remove    shared anon on node B, whose memory block goes offline
+ *                 (an online ZONE_MOVABLE block, else an offline hotplugged one
+ *                 onlined movable for the run and offlined again after)
  */
 #include <dirent.h>
 #include <errno.h>
@@ -28,6 +30,7 @@
 #define MEMORY_SYSFS	"/sys/devices/system/memory"
 #define HOTPLUG_PROBE_TIMEOUT_S	5
 #define HOTPLUG_MAX_CANDIDATES	16
+#define HOTPLUG_RESTORE_TIMEOUT_S	10
 
 static int skip(char *reason, size_t len, const char *fmt, const char *arg)
 {
@@ -241,31 +244,53 @@ int hotplug_online(const char *block, unsigned int timeout_s)
 	return r ? hotplug_set_state(block, "online", timeout_s) : 0;
 }
 
-static bool block_candidate(const char *block, int node)
+static char *block_attr(const char *block, const char *attr)
 {
-	char path[192], *state;
+	char path[192];
+
+	snprintf(path, sizeof(path), "%s/%s", block, attr);
+	return read_text(path);
+}
+
+enum block_kind hotplug_block_kind(const char *block, int node)
+{
+	char path[192], *state, *zones;
 	long removable = 1;
-	bool online;
+	enum block_kind kind = BLOCK_NO;
 
 	snprintf(path, sizeof(path), "%s/node%d", block, node);
 	if (access(path, F_OK))
-		return false;
+		return BLOCK_NO;
 	snprintf(path, sizeof(path), "%s/removable", block);
 	read_long(path, &removable);	/* absent on recent kernels: try anyway */
-	snprintf(path, sizeof(path), "%s/state", block);
-	state = read_text(path);
-	online = state && !strncmp(state, "online", 6);
+	state = block_attr(block, "state");
+	zones = block_attr(block, "valid_zones");
+	if (state && !strncmp(state, "online", 6) && zones && strstr(zones, "Movable"))
+		kind = BLOCK_ONLINE_MOVABLE;
+	else if (state && !strncmp(state, "offline", 7))
+		kind = BLOCK_OFFLINE;
 	free(state);
-	return removable == 1 && online;
+	free(zones);
+	return removable == 1 ? kind : BLOCK_NO;
 }
 
-/* Can this block go offline and come back? */
-static int block_try(const char *block)
+/* Online (movable) if needed, then check the block goes offline and comes back. */
+static int block_try(const char *block, enum block_kind kind)
 {
-	int r = hotplug_set_state(block, "offline", HOTPLUG_PROBE_TIMEOUT_S);
+	int r;
 
-	if (r)
+	if (kind == BLOCK_OFFLINE) {
+		r = hotplug_set_state(block, "online_movable", HOTPLUG_PROBE_TIMEOUT_S);
+		if (r)
+			return r;
+	}
+	r = hotplug_set_state(block, "offline", HOTPLUG_PROBE_TIMEOUT_S);
+	if (r) {
+		if (kind == BLOCK_OFFLINE)
+			fprintf(stderr, "migrace: %s was offline, onlined to try it, and cannot "
+				"go offline again: %s\n", block, strerror(-r));
 		return r;
+	}
 	r = hotplug_online(block, HOTPLUG_PROBE_TIMEOUT_S);
 	if (r)
 		fprintf(stderr, "migrace: %s went offline but not online again: %s\n",
@@ -273,35 +298,70 @@ static int block_try(const char *block)
 	return r;
 }
 
-static int find_block(struct scenario_mem *m, int node, char *reason, size_t len)
+/* One pass over the memory blocks for candidates of @want. */
+static int find_pass(struct scenario_mem *m, DIR *d, int node, enum block_kind want,
+		     int *tried, int *last)
 {
-	DIR *d = opendir(MEMORY_SYSFS);
 	struct dirent *e;
-	int tried = 0, last = 0;
-	char block[96], what[96];
+	char block[96];
 
-	if (!d)
-		return skip(reason, len, "no memory hotplug (%s)", MEMORY_SYSFS);
-	while ((e = readdir(d)) && tried < HOTPLUG_MAX_CANDIDATES) {
-		if (strncmp(e->d_name, "memory", 6) || !strchr("0123456789", e->d_name[6]) ||
-		    !e->d_name[6])
+	rewinddir(d);
+	while ((e = readdir(d)) && *tried < HOTPLUG_MAX_CANDIDATES) {
+		if (strncmp(e->d_name, "memory", 6) || !e->d_name[6] ||
+		    !strchr("0123456789", e->d_name[6]))
 			continue;
 		snprintf(block, sizeof(block), "%s/%.40s", MEMORY_SYSFS, e->d_name);
-		if (!block_candidate(block, node))
+		if (hotplug_block_kind(block, node) != want)
 			continue;
-		tried++;
-		last = block_try(block);
-		if (!last) {
+		(*tried)++;
+		*last = block_try(block, want);
+		if (!*last) {
 			snprintf(m->block, sizeof(m->block), "%s", block);
 			m->block_id = strtol(e->d_name + 6, NULL, 10);
-			closedir(d);
+			m->block_was_offline = want == BLOCK_OFFLINE;
 			return 0;
 		}
 	}
+	return -ENOENT;
+}
+
+/* Online movable blocks first, then offline (hotplugged) ones, onlined movable. */
+static int find_block(struct scenario_mem *m, int node, char *reason, size_t len)
+{
+	DIR *d = opendir(MEMORY_SYSFS);
+	int tried = 0, last = 0, r;
+	char what[96];
+
+	if (!d)
+		return skip(reason, len, "no memory hotplug (%s)", MEMORY_SYSFS);
+	r = find_pass(m, d, node, BLOCK_ONLINE_MOVABLE, &tried, &last);
+	if (r)
+		r = find_pass(m, d, node, BLOCK_OFFLINE, &tried, &last);
 	closedir(d);
+	if (!r)
+		return 0;
 	snprintf(what, sizeof(what), "node %d (%d tried%s%s)", node, tried,
 		 tried ? ", last: " : "", tried ? errno_name(-last) : "");
-	return skip(reason, len, "no memory block can be offlined on %s", what);
+	return skip(reason, len, "no movable or offline memory block can be offlined on %s",
+		    what);
+}
+
+/* Leave the block as found: online, or offline if it was offline. */
+static void block_restore(struct scenario_mem *m)
+{
+	char *state;
+
+	if (!m->block[0])
+		return;
+	if (m->block_was_offline) {
+		hotplug_set_state(m->block, "offline", HOTPLUG_RESTORE_TIMEOUT_S);
+	} else {
+		state = block_attr(m->block, "state");
+		if (state && !strncmp(state, "offline", 7))
+			hotplug_online(m->block, HOTPLUG_RESTORE_TIMEOUT_S);
+		free(state);
+	}
+	m->block[0] = '\0';
 }
 
 static int setup_hot_remove(struct scenario_mem *m, int b, char *reason, size_t len)
@@ -387,6 +447,7 @@ void scenario_teardown(struct scenario_mem *m)
 	m->raw = NULL;
 	m->memfd = -1;
 	hugetlb_restore(m);
+	block_restore(m);
 }
 
 void **scenario_pages(const struct scenario_mem *m)

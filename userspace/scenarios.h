@@ -35,6 +35,7 @@ struct scenario_mem {
 
 	/* hot-remove: the memory block taken offline and back */
 	char block[96];
+	bool block_was_offline;		/* onlined for the run: offline it after */
 	long block_id;
 	uint64_t block_bytes;
 };
@@ -50,6 +51,16 @@ int scenario_setup(struct scenario_mem *m, const struct run_opts *o, int a, int 
 void scenario_teardown(struct scenario_mem *m);
 /** scenario_pages() - the address of each unit (malloc'd), NULL on ENOMEM */
 void **scenario_pages(const struct scenario_mem *m);
+
+enum block_kind { BLOCK_NO, BLOCK_ONLINE_MOVABLE, BLOCK_OFFLINE };
+
+/**
+ * hotplug_block_kind() - can the memory block directory @block serve hot-remove?
+ * Return: BLOCK_ONLINE_MOVABLE or BLOCK_OFFLINE for a block of @node whose
+ * `removable` is 1 (or absent) that is online in ZONE_MOVABLE, or offline
+ * (a hotplugged block, to be onlined movable); else BLOCK_NO.
+ */
+enum block_kind hotplug_block_kind(const char *block, int node);
 
 /** hotplug_set_state() - write @state to the block's `state`, bounded; 0 or -errno */
 int hotplug_set_state(const char *block, const char *state, unsigned int timeout_s);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "lib.h"
 #include "readers.h"
@@ -274,6 +275,43 @@ static void smaps_thp(void)
 	CHECK_INT(smaps_anon_huge_kb(smaps_text, 0x7f0000600000), -1);
 }
 
+/* A fake memory block directory: which ones hot-remove may use. */
+static void fake_block(const char *name, const char *node, const char *removable,
+		       const char *state, const char *zones)
+{
+	char path[600];
+
+	snprintf(path, sizeof(path), "%s", tap_path(name));
+	mkdir(path, 0700);
+	snprintf(path, sizeof(path), "%s/%s", tap_path(name), node);
+	tap_write_file(path, "");
+	snprintf(path, sizeof(path), "%s/state", tap_path(name));
+	tap_write_file(path, state);
+	snprintf(path, sizeof(path), "%s/valid_zones", tap_path(name));
+	tap_write_file(path, zones);
+	if (removable) {
+		snprintf(path, sizeof(path), "%s/removable", tap_path(name));
+		tap_write_file(path, removable);
+	}
+}
+
+static void hotplug_blocks(void)
+{
+	fake_block("memory32", "node1", "1\n", "online\n", "Movable\n");
+	fake_block("memory33", "node1", "1\n", "offline\n", "Normal Movable\n");
+	fake_block("memory34", "node1", "1\n", "online\n", "Normal\n");
+	fake_block("memory35", "node0", "1\n", "online\n", "Movable\n");
+	fake_block("memory36", "node1", "0\n", "online\n", "Movable\n");
+	fake_block("memory37", "node1", NULL, "online\n", "Movable\n");
+	CHECK_INT(hotplug_block_kind(tap_path("memory32"), 1), BLOCK_ONLINE_MOVABLE);
+	CHECK_INT(hotplug_block_kind(tap_path("memory33"), 1), BLOCK_OFFLINE);
+	CHECK_INT(hotplug_block_kind(tap_path("memory34"), 1), BLOCK_NO);	/* boot memory */
+	CHECK_INT(hotplug_block_kind(tap_path("memory35"), 1), BLOCK_NO);	/* other node */
+	CHECK_INT(hotplug_block_kind(tap_path("memory36"), 1), BLOCK_NO);	/* not removable */
+	CHECK_INT(hotplug_block_kind(tap_path("memory37"), 1), BLOCK_ONLINE_MOVABLE);
+	CHECK_INT(hotplug_block_kind(tap_path("memory99"), 1), BLOCK_NO);
+}
+
 static void data_pattern(void)
 {
 	uint64_t page[512];
@@ -312,6 +350,7 @@ SUITE_DEFINE(lib,
 	TAP_CASE(debugfs_env),
 	TAP_CASE(control_lines_append),
 	TAP_CASE(smaps_thp),
+	TAP_CASE(hotplug_blocks),
 	TAP_CASE(data_pattern),
 	TAP_CASE(writer_share),
 );
