@@ -205,6 +205,8 @@ static void table_hotplug(const struct report *r, FILE *f)
 	ROW(f, "online failed", "%" PRIu64, h->online_failed);
 	ROW(f, "units in block", "%" PRIu64, h->units_in_block);
 	ROW(f, "longest offline", "%.3f s", h->max_offline_s);
+	if (r->mig.first_failure_s >= 0)
+		ROW(f, "first failure after", "%.6f s", r->mig.first_failure_s);
 }
 
 static void table_data(const struct report *r, FILE *f)

@@ -148,7 +148,7 @@ static void pin_cpus(struct run *x)
 			x->cpus[x->ncpus++] = all[i];
 }
 
-/* Readers and the migrator share our process group: `target pgid` covers them. */
+/* The run is a process group of its own (readers included): `target pgid` covers it. */
 static void become_group_leader(struct run *x)
 {
 	pid_t pg = getpgrp();
@@ -330,11 +330,10 @@ static int hotplug_cycle(struct run *x)
 		return 0;
 	}
 	h->offline_ok++;
-	if (hotplug_online(x->mem.block, HOTPLUG_TIMEOUT_S)) {
+	e = hotplug_online(x->mem.block, HOTPLUG_TIMEOUT_S);
+	if (e)
 		h->online_failed++;
-		return -EIO;
-	}
-	return 0;
+	return e;	/* the block cannot come back: stop */
 }
 
 static int hotplug_loop(struct run *x)
@@ -456,8 +455,9 @@ static void run_phase(struct run *x)
 		x->r.signo = run_signal;
 	}
 	if (e) {
-		snprintf(reason, sizeof(reason), "%s stopped: %s",
-			 x->o.scenario == SC_HOT_REMOVE ? "hot-remove" : "move_pages", strerror(-e));
+		snprintf(reason, sizeof(reason), "%s: %s", x->o.scenario == SC_HOT_REMOVE ?
+			 "hot-remove: block did not come back online" : "move_pages stopped",
+			 strerror(-e));
 		report_fail(&x->r, reason);
 	}
 }
@@ -515,8 +515,8 @@ static int run_with_pages(struct run *x)
 {
 	int e;
 
+	become_group_leader(x);
 	if (x->r.mod.loaded) {
-		become_group_leader(x);
 		e = module_arm(x);
 		if (e)
 			return e;

@@ -310,11 +310,28 @@ static const struct cli_case same_node_cases[] = {
 	  "# SKIP module not loaded (no /nonexistent/migrace), needed by --window", NULL },
 };
 
+/* Entries of /dev/shm whose name mentions migrace. */
+static int shm_leftovers(void)
+{
+	DIR *d = opendir("/dev/shm");
+	struct dirent *e;
+	int n = 0;
+
+	while (d && (e = readdir(d)))
+		n += strstr(e->d_name, "migrace") != NULL;
+	if (d)
+		closedir(d);
+	return n;
+}
+
 static void cli_same_node_runs(void)
 {
+	int shm = shm_leftovers();
+
 	need_one_node();
 	CHECK_TABLE(same_node_cases, same_node_env);
 	CHECK_INT(driver_processes(), 0);
+	CHECK_INT(shm_leftovers(), shm);
 }
 
 static void cli_same_node_thp(void)
