@@ -48,6 +48,23 @@ void tap_skip(const char *fmt, ...)
 	_exit(4);
 }
 
+static int sub_failures_before;
+
+void tap_sub_plan(int n)
+{
+	printf("  KTAP version 1\n  1..%d\n", n);
+}
+
+void tap_sub_begin(void)
+{
+	sub_failures_before = case_failures;
+}
+
+void tap_sub_end(int num, const char *name)
+{
+	printf("  %s %d %s\n", case_failures == sub_failures_before ? "ok" : "not ok", num, name);
+}
+
 void tap_diag(const char *fmt, ...)
 {
 	char buf[4096], *line, *save = NULL;

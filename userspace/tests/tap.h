@@ -29,6 +29,14 @@ void tap_fail(const char *file, int line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* End the running case as skipped. */
 void tap_skip(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+/*
+ * Named sub-cases of a table, as a nested KTAP block: tap_sub_plan(n), then
+ * per row tap_sub_begin() ... checks ... tap_sub_end(i, name).
+ */
+void tap_sub_plan(int n);
+void tap_sub_begin(void);
+void tap_sub_end(int num, const char *name);
+
 /* Print a `# ` diagnostic line. */
 void tap_diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

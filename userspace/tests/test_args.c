@@ -115,9 +115,14 @@ static void run_one_parse(const struct parse_case *c)
 
 static void run_parse_table(void)
 {
-	for (size_t i = 0; i < sizeof(parse_cases) / sizeof(parse_cases[0]); i++)
+	int n = (int)(sizeof(parse_cases) / sizeof(parse_cases[0]));
+
+	tap_sub_plan(n);
+	for (int i = 0; i < n; i++) {
+		tap_sub_begin();
 		run_one_parse(&parse_cases[i]);
-	tap_diag("%zu command lines", sizeof(parse_cases) / sizeof(parse_cases[0]));
+		tap_sub_end(i + 1, parse_cases[i].name);
+	}
 }
 
 static int parse(const char *line, struct run_opts *o)
@@ -226,13 +231,19 @@ static const struct arm_case arm_cases[] = {
 
 static void arm_compose_table(void)
 {
-	for (size_t i = 0; i < sizeof(arm_cases) / sizeof(arm_cases[0]); i++) {
+	int n = (int)(sizeof(arm_cases) / sizeof(arm_cases[0]));
+
+	tap_sub_plan(n);
+	for (int i = 0; i < n; i++) {
 		const struct arm_case *c = &arm_cases[i];
 		char buf[512], *argv[MAX_ARGS], out[1024], *err = NULL;
 		size_t len = 0;
 		FILE *f = open_memstream(&err, &len);
-		int rc = args_compose_arm(split(c->line, buf, sizeof(buf), argv), argv, out,
-					  sizeof(out), f);
+		int rc;
+
+		tap_sub_begin();
+		rc = args_compose_arm(split(c->line, buf, sizeof(buf), argv), argv, out,
+				      sizeof(out), f);
 
 		fclose(f);
 		if (rc != c->rc)
@@ -244,6 +255,7 @@ static void arm_compose_table(void)
 			tap_fail(__FILE__, __LINE__, "%s: message \"%s\" lacks \"%s\"", c->name,
 				 err, c->out);
 		free(err);
+		tap_sub_end(i + 1, c->name);
 	}
 }
 

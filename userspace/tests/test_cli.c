@@ -71,9 +71,14 @@ static void check_case(const struct cli_case *c, char *const env[])
 
 #define CHECK_TABLE(cases, env)							\
 	do {									\
-		for (size_t i_ = 0; i_ < sizeof(cases) / sizeof(cases[0]); i_++)	\
+		int n_ = (int)(sizeof(cases) / sizeof(cases[0]));		\
+										\
+		tap_sub_plan(n_);						\
+		for (int i_ = 0; i_ < n_; i_++) {				\
+			tap_sub_begin();					\
 			check_case(&cases[i_], env);				\
-		tap_diag("%zu command lines", sizeof(cases) / sizeof(cases[0]));\
+			tap_sub_end(i_ + 1, cases[i_].name);			\
+		}								\
 	} while (0)
 
 static const struct cli_case usage_cases[] = {
