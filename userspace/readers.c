@@ -125,7 +125,8 @@ static void check_page(struct reader_state *st, volatile uint64_t *w, size_t p)
 	else if (!pattern_ok(p, 0, v0))
 		record_bad(st->slot, BAD_PATTERN, p, 0, v0, pattern_word(p, 0, 0));
 	else if (pattern_gen(vl) > pattern_gen(v0))
-		record_bad(st->slot, BAD_ORDER, p, last, vl, v0);
+		record_bad(st->slot, BAD_ORDER, p, last, vl,
+			   pattern_word(p, last, pattern_gen(v0)));
 	else if (pattern_gen(v0) < st->last_gen[p])
 		record_bad(st->slot, BAD_BACKWARDS, p, 0, v0, pattern_word(p, 0, st->last_gen[p]));
 	else
