@@ -57,6 +57,12 @@ static inline struct folio *migrace_entry_wait_folio(struct pt_regs *regs)
 	return page_folio(pfn_swap_entry_to_page(entry));
 }
 
+/* folio_mapcount() is not exported on 6.1; a small folio's is inline. */
+static inline int migrace_small_folio_mapcount(struct folio *folio)
+{
+	return atomic_read(&folio->_mapcount) + 1;
+}
+
 /*
  * try_to_migrate_one() on 6.1 clears with ptep_clear_flush() (TLB flushed at
  * once). 6.4+ may use ptep_get_and_clear() with a deferred, batched flush,

@@ -5,6 +5,7 @@
  * -EINVAL and one rate-limited log line naming the bad token.
  */
 #include <linux/debugfs.h>
+#include <linux/kallsyms.h>
 #include <linux/mutex.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
@@ -117,6 +118,32 @@ static const struct file_operations control_fops = {
 	.llseek = noop_llseek,
 };
 
+/*
+ * The first frame worth showing: stacks are saved inside a probe handler,
+ * so they start with kprobe/ftrace/rethook machinery (and trampolines with
+ * no symbol). Display only; records keep every frame.
+ */
+static unsigned int first_real_frame(const struct migrace_attrib_rec *rec)
+{
+	static const char *const noise[] = {
+		"kprobe", "aggr_pre_handler", "rethook", "kretprobe", "ftrace",
+		"0x", "do_int3", "exc_int3", "asm_exc_int3", "el1", "call_break_hook",
+		"brk_handler", "do_debug_exception", "trampoline_probe_handler",
+	};
+	char name[KSYM_SYMBOL_LEN];
+	unsigned int j, k;
+
+	for (j = 0; j < rec->nr; j++) {
+		snprintf(name, sizeof(name), "%ps", (void *)rec->entries[j]);
+		for (k = 0; k < ARRAY_SIZE(noise); k++)
+			if (strstr(name, noise[k]) == name)
+				break;
+		if (k == ARRAY_SIZE(noise))
+			return j;
+	}
+	return 0;
+}
+
 static int attribution_show(struct seq_file *m, void *v)
 {
 	struct migrace_attrib_rec *rec;
@@ -130,7 +157,7 @@ static int attribution_show(struct seq_file *m, void *v)
 		seq_printf(m, "%staker=%s kind=%s hits=%llu\n", i ? "\n" : "",
 			   migrace_taker_names[rec[i].taker],
 			   migrace_kind_names[rec[i].kind], rec[i].hits);
-		for (j = 0; j < rec[i].nr; j++)
+		for (j = first_real_frame(&rec[i]); j < rec[i].nr; j++)
 			seq_printf(m, "  %pS\n", (void *)rec[i].entries[j]);
 	}
 	kfree(rec);

@@ -56,10 +56,16 @@ struct migrace_window;
  * struct migrace_hit - what a window's match function learned about a hit
  * @slot: the in-flight entry of the folio concerned, if any
  * @folio: that folio, if known
+ * @arg0: for a return window, the site's first argument at entry
+ * @refs: rendezvous: the folio's refcount when the hold began
+ * @base: rendezvous: the references the migration accounts for then
  */
 struct migrace_hit {
 	struct migrace_inflight *slot;
 	struct folio *folio;
+	unsigned long arg0;
+	int refs;
+	int base;
 };
 
 /**

@@ -194,11 +194,17 @@ static void taker_seen(enum migrace_taker taker, struct folio *folio, bool holds
 	migrace_attribute(taker, folio);
 }
 
+/* folio_wait_bit_common() waits on any bit: only lock sleepers count. */
+static bool lock_site_takes_bit;
+
 static int folio_lock_pre(struct kprobe *kp, struct pt_regs *regs)
 {
-	if (atomic_read(&migrace_inflight.nr))
-		taker_seen(MIGRACE_TAKER_FOLIO_LOCK,
-			   (struct folio *)regs_get_kernel_argument(regs, 0), true);
+	if (!atomic_read(&migrace_inflight.nr))
+		return 0;
+	if (lock_site_takes_bit && regs_get_kernel_argument(regs, 1) != PG_locked)
+		return 0;
+	taker_seen(MIGRACE_TAKER_FOLIO_LOCK,
+		   (struct folio *)regs_get_kernel_argument(regs, 0), true);
 	return 0;
 }
 NOKPROBE_SYMBOL(folio_lock_pre);
@@ -285,6 +291,14 @@ static int observer_register(struct migrace_observer *o)
 	return migrace_register_kretprobe(&o->krp, o->site);
 }
 
+/* Which symbol did the observer's site resolve to? */
+static bool site_is(struct migrace_observer *o, const char *sym)
+{
+	const char *name = o->pre ? o->kp.symbol_name : o->krp.kp.symbol_name;
+
+	return o->registered && name && !strcmp(name, sym);
+}
+
 static void observer_unregister(struct migrace_observer *o)
 {
 	if (!o->registered)
@@ -327,8 +341,8 @@ int migrace_observe_register(void)
 		if (o->required)
 			goto err_unwind;
 	}
-	check_takes_expected = observers[1].krp.kp.symbol_name &&
-		!strcmp(observers[1].krp.kp.symbol_name, "__folio_migrate_mapping");
+	check_takes_expected = site_is(&observers[1], "__folio_migrate_mapping");
+	lock_site_takes_bit = site_is(&observers[2], "folio_wait_bit_common");
 	err = tp_register();
 	if (err)
 		goto err_unwind;

@@ -28,7 +28,9 @@ const struct migrace_site_desc migrace_sites[MIGRACE_SITE_COUNT] = {
 		"5.17+ (no page reference held); before: __migration_entry_wait took one",
 	},
 	[MIGRACE_SITE_FOLIO_LOCK] = {
-		"sleep on a folio lock", { "__folio_lock" }, "5.16+",
+		"sleep on a folio lock",
+		{ "folio_wait_bit_common", "__folio_lock" },
+		"folio_wait_bit_common(folio, bit, ...) sees every sleeper; __folio_lock() is inlined into filemap.c's own callers",
 	},
 	[MIGRACE_SITE_PAGECACHE] = {
 		"page-cache lookup",

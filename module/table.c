@@ -22,15 +22,18 @@ static struct migrace_inflight *own_slot(struct folio *folio)
 /*
  * pte-clear: the clearing function returns the old PTE. A present PTE of a
  * folio current is migrating means try_to_migrate_one() just cleared it and
- * has not yet installed the migration entry: the window is open now.
+ * has not yet installed the migration entry: the window is open now. Only
+ * another process's mapping can bring a reader in (the migrator is here),
+ * so a clear in current's own mm is not a hit.
  */
 static bool pte_clear_match(struct migrace_window *w, struct pt_regs *regs,
 			    struct migrace_hit *hit)
 {
+	const struct vm_area_struct *vma = (void *)hit->arg0;
 	pte_t pte = __pte(regs_return_value(regs));
 	unsigned long pfn;
 
-	if (!pte_present(pte))
+	if (!vma || vma->vm_mm == current->mm || !pte_present(pte))
 		return false;
 	pfn = pte_pfn(pte);
 	if (!pfn_valid(pfn))

@@ -12,20 +12,25 @@
 #include <linux/tracepoint.h>
 
 TRACE_EVENT(migrace_window_hit,
-	TP_PROTO(const char *window, u64 widened_ns, bool met),
-	TP_ARGS(window, widened_ns, met),
+	TP_PROTO(const char *window, u64 widened_ns, bool met, int refs, int base),
+	TP_ARGS(window, widened_ns, met, refs, base),
 	TP_STRUCT__entry(
 		__string(window, window)
 		__field(u64, widened_ns)
 		__field(bool, met)
+		__field(int, refs)
+		__field(int, base)
 	),
 	TP_fast_assign(
 		__assign_str(window, window);
 		__entry->widened_ns = widened_ns;
 		__entry->met = met;
+		__entry->refs = refs;
+		__entry->base = base;
 	),
-	TP_printk("window=%s widened_ns=%llu met=%d", __get_str(window),
-		  __entry->widened_ns, __entry->met)
+	TP_printk("window=%s widened_ns=%llu met=%d refs=%d base=%d",
+		  __get_str(window), __entry->widened_ns, __entry->met,
+		  __entry->refs, __entry->base)
 );
 
 TRACE_EVENT(migrace_stray_ref,

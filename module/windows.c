@@ -42,24 +42,47 @@ static u64 widen_delay(u64 ns)
 }
 
 /*
- * Hold until a reference taker touches the folio (the folio-lock, page-cache
- * and GUP observers bump @slot->takers) or @timeout_ns passes.
+ * References the migration itself accounts for while the PTE-clear window
+ * is open: what the refcount check will expect, plus one per PTE still
+ * mapping the folio (the one just cleared included: try_to_migrate_one()
+ * drops its reference only after installing the migration entry). For a
+ * large folio (mapcount not cheaply known here) the refcount now.
+ */
+static int refs_accounted(struct folio *folio)
+{
+	if (folio_test_large(folio))
+		return folio_ref_count(folio);
+	return migrace_expected_refs(folio_mapping(folio), folio, 0) +
+	       migrace_small_folio_mapcount(folio);
+}
+
+/*
+ * Hold until a reference taker has reached the folio or @timeout_ns passes.
+ * Causal signals only: a taker probe (folio lock sleeper, page-cache lookup,
+ * GUP) bumped @slot->takers, or the refcount exceeds what the migration
+ * accounts for. The migrator holds the folio lock here, and fault-around
+ * skips locked folios before taking a reference, so an excess reference is
+ * one the refcount check will trip on. A taker already inside (it arrived in
+ * an earlier pass and sleeps on the folio lock) ends the hold at once.
  */
 static u64 widen_rendezvous(struct migrace_hit *hit, u64 timeout_ns, bool *met)
 {
 	int takers0 = atomic_read(&hit->slot->takers);
+	int base = refs_accounted(hit->folio);
 	u64 t0 = local_clock(), t;
 
-	*met = false;
+	hit->base = base;
+	hit->refs = folio_ref_count(hit->folio);
+	*met = true;
 	do {
-		if (atomic_read(&hit->slot->takers) != takers0) {
-			*met = true;
-			break;
-		}
+		if (atomic_read(&hit->slot->takers) != takers0 ||
+		    folio_ref_count(hit->folio) > base)
+			return local_clock() - t0;
 		cpu_relax();
 		t = local_clock() - t0;
 	} while (t < timeout_ns);
-	return local_clock() - t0;
+	*met = false;
+	return t;
 }
 
 static bool read_policy(struct migrace_window *w, struct migrace_policy *p)
@@ -107,9 +130,10 @@ static u64 window_plan(struct migrace_window *w, struct migrace_policy *p)
 	return ns;
 }
 
-static void window_hit(struct migrace_window *w, struct pt_regs *regs)
+static void window_hit(struct migrace_window *w, struct pt_regs *regs,
+		       unsigned long arg0)
 {
-	struct migrace_hit hit = {};
+	struct migrace_hit hit = { .arg0 = arg0 };
 	struct migrace_policy p;
 	bool met = false;
 	u64 ns, spent;
@@ -121,10 +145,10 @@ static void window_hit(struct migrace_window *w, struct pt_regs *regs)
 	atomic64_inc(&w->hits);
 	ns = window_plan(w, &p);
 	if (!ns) {
-		trace_migrace_window_hit(w->name, 0, false);
+		trace_migrace_window_hit(w->name, 0, false, 0, 0);
 		return;
 	}
-	if (p.kind == MIGRACE_POLICY_RENDEZVOUS && hit.slot) {
+	if (p.kind == MIGRACE_POLICY_RENDEZVOUS && hit.slot && hit.folio) {
 		spent = widen_rendezvous(&hit, ns, &met);
 		atomic64_inc(met ? &w->met : &w->timeouts);
 	} else {
@@ -134,30 +158,37 @@ static void window_hit(struct migrace_window *w, struct pt_regs *regs)
 		migrace_budget_refund(this_cpu_ptr(&migrace_budget), ns - spent);
 	atomic64_inc(&w->widened);
 	atomic64_add(spent, &w->widen_ns);
-	trace_migrace_window_hit(w->name, spent, met);
+	trace_migrace_window_hit(w->name, spent, met, hit.refs, hit.base);
 }
 
 static int window_pre(struct kprobe *kp, struct pt_regs *regs)
 {
-	window_hit(container_of(kp, struct migrace_window, kp), regs);
+	window_hit(container_of(kp, struct migrace_window, kp), regs, 0);
 	return 0;
 }
 NOKPROBE_SYMBOL(window_pre);
 
-/* Only targeted tasks in an armed window take a return instance. */
+/*
+ * Only targeted tasks in an armed window take a return instance; it keeps
+ * the site's first argument for the match at return.
+ */
 static int window_ret_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
 	struct migrace_window *w =
 		container_of(get_kretprobe(ri), struct migrace_window, krp);
 
-	return !(atomic_read(&w->armed) && atomic_read(&migrace_inflight.nr) &&
-		 migrace_targeted());
+	if (!(atomic_read(&w->armed) && atomic_read(&migrace_inflight.nr) &&
+	      migrace_targeted()))
+		return 1;
+	*(unsigned long *)ri->data = regs_get_kernel_argument(regs, 0);
+	return 0;
 }
 NOKPROBE_SYMBOL(window_ret_entry);
 
 static int window_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
-	window_hit(container_of(get_kretprobe(ri), struct migrace_window, krp), regs);
+	window_hit(container_of(get_kretprobe(ri), struct migrace_window, krp), regs,
+		   *(unsigned long *)ri->data);
 	return 0;
 }
 NOKPROBE_SYMBOL(window_ret);
@@ -252,6 +283,7 @@ static int window_register_main(struct migrace_window *w)
 		w->krp.entry_handler = window_ret_entry;
 		w->krp.handler = window_ret;
 		w->krp.maxactive = 4 * num_possible_cpus();
+		w->krp.data_size = sizeof(unsigned long);
 		w->krp.kp.flags = KPROBE_FLAG_DISABLED;
 		return migrace_register_kretprobe(&w->krp, w->site);
 	}
