@@ -360,7 +360,7 @@ qemu_args() {
 }
 
 # First line of a console log that shows the kernel in trouble, or nothing.
-AUDIT_RE='(BUG:|WARNING:|Oops|KASAN:|kmemleak:.*new suspected|possible circular locking|possible recursive locking|inconsistent lock state|soft lockup|hard LOCKUP|rcu_sched self-detected stall|rcu: INFO: .* stall|Kernel panic|general protection fault|list_add corruption|list_del corruption|UBSAN:|blocked for more than)'
+AUDIT_RE='(BUG:|WARNING:|Oops|KASAN:|kmemleak:.*new suspected|possible circular locking|possible recursive locking|inconsistent lock state|soft lockup - CPU|hard LOCKUP|rcu_sched self-detected stall|rcu: INFO: .* stall|Kernel panic|general protection fault|list_add corruption|list_del corruption|UBSAN:|blocked for more than)'
 
 lab_audit() {
 	local log=${1:-}
@@ -420,6 +420,8 @@ guest_run() {
 	GUEST_WORK=$work
 	trap 'rm -rf "$GUEST_WORK"' RETURN
 	KIND_INFO="$kind $arch $(basename "$image")"
+	# KASAN + lockdep under TCG boot slowly enough to trip the 20 s default.
+	[ "$kind" = debug ] && APPEND="$APPEND watchdog_thresh=60"
 	make_root "$arch" "$kind" "$bdir" "$work/root" "$@"
 	make_initramfs "$work/root" "$work/initramfs.cpio.gz"
 	: >"$work/verdict"
