@@ -156,6 +156,9 @@ static void shmem_folio_test(struct kunit *test)
 	struct file *file;
 	int want, refs;
 
+	/* Without CONFIG_SHMEM, shmem files are ramfs ones: not swapbacked. */
+	if (!IS_ENABLED(CONFIG_SHMEM))
+		kunit_skip(test, "CONFIG_SHMEM is not set");
 	file = shmem_file_setup("migrace-kunit", PAGE_SIZE, 0);
 	if (IS_ERR(file))
 		kunit_skip(test, "shmem_file_setup: %ld", PTR_ERR(file));
