@@ -126,8 +126,9 @@ static const struct file_operations control_fops = {
 static unsigned int first_real_frame(const struct migrace_attrib_rec *rec)
 {
 	static const char *const noise[] = {
-		"kprobe", "aggr_pre_handler", "rethook", "kretprobe", "ftrace",
-		"0x", "do_int3", "exc_int3", "asm_exc_int3", "el1", "call_break_hook",
+		"kprobe", "aggr_", "rethook", "arch_rethook", "kretprobe", "ftrace",
+		"opt_pre_handler", "optimized_callback", "int3", "do_int3",
+		"0x", "exc_int3", "asm_exc_int3", "el1", "call_break_hook",
 		"brk_handler", "do_debug_exception", "trampoline_probe_handler",
 	};
 	char name[KSYM_SYMBOL_LEN];

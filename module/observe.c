@@ -209,6 +209,16 @@ static int folio_lock_pre(struct kprobe *kp, struct pt_regs *regs)
 }
 NOKPROBE_SYMBOL(folio_lock_pre);
 
+/*
+ * A post handler keeps a kprobe from being jump-optimized; an optprobe's
+ * trampoline stops the stack unwinder, and attribution needs the stack.
+ */
+static void keep_unoptimized(struct kprobe *kp, struct pt_regs *regs,
+			     unsigned long flags)
+{
+}
+NOKPROBE_SYMBOL(keep_unoptimized);
+
 static int entry_wait_pre(struct kprobe *kp, struct pt_regs *regs)
 {
 	if (atomic_read(&migrace_inflight.nr))
@@ -280,6 +290,7 @@ static int observer_register(struct migrace_observer *o)
 {
 	if (o->pre) {
 		o->kp.pre_handler = o->pre;
+		o->kp.post_handler = keep_unoptimized;
 		o->kp.flags = KPROBE_FLAG_DISABLED;
 		return migrace_register_kprobe(&o->kp, o->site);
 	}
