@@ -420,8 +420,10 @@ guest_run() {
 	GUEST_WORK=$work
 	trap 'rm -rf "$GUEST_WORK"' RETURN
 	KIND_INFO="$kind $arch $(basename "$image")"
-	# KASAN + lockdep under TCG boot slowly enough to trip the 20 s default.
-	[ "$kind" = debug ] && APPEND="$APPEND watchdog_thresh=60"
+	# KASAN + lockdep under TCG boot so slowly (ACPI setup alone takes tens of
+	# seconds) that the default soft-lockup (20 s) and RCU stall (21 s)
+	# detectors fire on boot itself: give them the emulation's time scale.
+	[ "$kind" = debug ] && APPEND="$APPEND watchdog_thresh=60 rcupdate.rcu_cpu_stall_timeout=120"
 	make_root "$arch" "$kind" "$bdir" "$work/root" "$@"
 	make_initramfs "$work/root" "$work/initramfs.cpio.gz"
 	: >"$work/verdict"
