@@ -86,7 +86,12 @@ int migrace_attrib_record(struct migrace_attrib *a, enum migrace_taker taker,
 	nr = min_t(unsigned int, nr, MIGRACE_ATTRIB_DEPTH);
 	hash = attrib_hash(taker, kind, entries, nr);
 
-	raw_spin_lock_irqsave(&a->lock, flags);
+	/*
+	 * Called from probe handlers, some of which run as NMIs (an int3
+	 * kprobe on x86): never spin there. A contended sighting is dropped.
+	 */
+	if (!raw_spin_trylock_irqsave(&a->lock, flags))
+		return -EBUSY;
 	for (i = 0; i < a->nr; i++)
 		if (rec_equal(&a->rec[i], hash, taker, kind, entries, nr))
 			break;

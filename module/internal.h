@@ -6,6 +6,7 @@
 #ifndef MIGRACE_INTERNAL_H
 #define MIGRACE_INTERNAL_H
 
+#include <linux/irq_work.h>
 #include <linux/kprobes.h>
 #include <linux/percpu.h>
 #include <linux/workqueue.h>
@@ -105,6 +106,7 @@ struct migrace_window {
 	atomic_t armed;
 	struct migrace_policy __rcu *policy;
 	struct migrace_policy_state pstate;
+	struct irq_work disarm_irq_work;
 	struct work_struct disarm_work;
 	atomic64_t hits;
 	atomic64_t widened;

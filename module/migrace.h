@@ -269,7 +269,11 @@ struct migrace_attrib {
 };
 
 void migrace_attrib_init(struct migrace_attrib *a);
-/** migrace_attrib_record() - count one sighting; -ENOSPC when the table is full */
+/**
+ * migrace_attrib_record() - count one sighting (NMI-safe: never spins)
+ * Return: 0; -ENOSPC when the table is full; -EBUSY when the table was
+ * busy (the sighting is dropped rather than waited for).
+ */
 int migrace_attrib_record(struct migrace_attrib *a, enum migrace_taker taker,
 			  enum migrace_kind kind, const unsigned long *entries,
 			  unsigned int nr);

@@ -105,6 +105,7 @@ static int try_to_migrate_pre(struct kprobe *kp, struct pt_regs *regs)
 		migrace_count(MC_INFLIGHT_OVERFLOW, 1);
 	return 0;
 }
+
 NOKPROBE_SYMBOL(try_to_migrate_pre);
 
 /* --- the refcount check ------------------------------------------------------ */
@@ -129,6 +130,7 @@ static int check_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 	a->extra = (int)regs_get_kernel_argument(regs, 3);
 	return 0;
 }
+
 NOKPROBE_SYMBOL(check_entry);
 
 static void count_stray(struct check_args *a)
@@ -175,6 +177,7 @@ static int check_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
 	}
 	return 0;
 }
+
 NOKPROBE_SYMBOL(check_ret);
 
 /* --- reference takers -------------------------------------------------------- */
@@ -207,6 +210,7 @@ static int folio_lock_pre(struct kprobe *kp, struct pt_regs *regs)
 		   (struct folio *)regs_get_kernel_argument(regs, 0), true);
 	return 0;
 }
+
 NOKPROBE_SYMBOL(folio_lock_pre);
 
 /*
@@ -217,6 +221,7 @@ static void keep_unoptimized(struct kprobe *kp, struct pt_regs *regs,
 			     unsigned long flags)
 {
 }
+
 NOKPROBE_SYMBOL(keep_unoptimized);
 
 static int entry_wait_pre(struct kprobe *kp, struct pt_regs *regs)
@@ -226,6 +231,7 @@ static int entry_wait_pre(struct kprobe *kp, struct pt_regs *regs)
 			   false);
 	return 0;
 }
+
 NOKPROBE_SYMBOL(entry_wait_pre);
 
 /* Return probes on lookups: only while something is in flight. */
@@ -233,6 +239,7 @@ static int lookup_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
 	return !atomic_read(&migrace_inflight.nr);
 }
+
 NOKPROBE_SYMBOL(lookup_entry);
 
 static int pagecache_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
@@ -241,6 +248,7 @@ static int pagecache_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
 		   true);
 	return 0;
 }
+
 NOKPROBE_SYMBOL(pagecache_ret);
 
 static int gup_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
@@ -248,6 +256,7 @@ static int gup_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
 	taker_seen(MIGRACE_TAKER_GUP, (struct folio *)regs_return_value(regs), true);
 	return 0;
 }
+
 NOKPROBE_SYMBOL(gup_ret);
 
 /* --- the observer table -------------------------------------------------------- */

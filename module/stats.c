@@ -28,6 +28,7 @@ static const char *const counter_names[MC_STRAY_HIST] = {
 	[MC_TLB_FLUSH_DEFERRED]	= "tlb_flush_deferred",
 	[MC_BUDGET_DISARMS]	= "budget_disarms",
 };
+
 static_assert(ARRAY_SIZE(counter_names) == MC_STRAY_HIST);
 
 static const char *const bucket_names[MIGRACE_STRAY_BUCKETS] = {

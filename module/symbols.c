@@ -20,7 +20,8 @@ const struct migrace_site_desc migrace_sites[MIGRACE_SITE_COUNT] = {
 	[MIGRACE_SITE_MIGRATE_MAPPING] = {
 		"refcount check and freeze",
 		{ "__folio_migrate_mapping", "folio_migrate_mapping" },
-		"6.1: folio_migrate_mapping(mapping, new, old, extra); 6.11+: __folio_migrate_mapping(..., expected)",
+		"6.1: folio_migrate_mapping(mapping, new, old, extra); "
+		"6.11+: __folio_migrate_mapping(..., expected)",
 	},
 	[MIGRACE_SITE_ENTRY_WAIT] = {
 		"wait on a migration entry",
@@ -30,7 +31,8 @@ const struct migrace_site_desc migrace_sites[MIGRACE_SITE_COUNT] = {
 	[MIGRACE_SITE_FOLIO_LOCK] = {
 		"sleep on a folio lock",
 		{ "folio_wait_bit_common", "__folio_lock" },
-		"folio_wait_bit_common(folio, bit, ...) sees every sleeper; __folio_lock() is inlined into filemap.c's own callers",
+		"folio_wait_bit_common(folio, bit, ...) sees every sleeper; "
+		"__folio_lock() is inlined into filemap.c's own callers",
 	},
 	[MIGRACE_SITE_PAGECACHE] = {
 		"page-cache lookup",
@@ -41,7 +43,8 @@ const struct migrace_site_desc migrace_sites[MIGRACE_SITE_COUNT] = {
 		"GUP grabs a folio", { "try_grab_folio" }, "5.17+",
 	},
 	[MIGRACE_SITE_SPLIT_SCAN] = {
-		"deferred split shrinker scan", { "deferred_split_scan" }, "static; not inlined on 6.1",
+		"deferred split shrinker scan", { "deferred_split_scan" },
+		"static; not inlined on 6.1",
 	},
 	[MIGRACE_SITE_SPLIT] = {
 		"split one large folio",

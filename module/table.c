@@ -86,6 +86,7 @@ static int split_scan_pre(struct kprobe *kp, struct pt_regs *regs)
 	WRITE_ONCE(split_scanner, current);
 	return 0;
 }
+
 NOKPROBE_SYMBOL(split_scan_pre);
 
 static bool deferred_split_match(struct migrace_window *w, struct pt_regs *regs,
@@ -98,8 +99,8 @@ static bool deferred_split_match(struct migrace_window *w, struct pt_regs *regs,
 struct migrace_window migrace_windows[] = {
 	{
 		.name = "pte-clear",
-		.widens = "try_to_migrate_one() between clearing the PTE and installing the migration entry",
-		.origin = "arm64 migration selftest failure, 2024 (shmem_fault takes a page-cache ref)",
+		.widens = "try_to_migrate_one() from PTE clear to migration entry",
+		.origin = "arm64 migration selftest failure, 2024 (shmem_fault ref)",
 		.kernels = "6.1 (ptep_clear_flush); 6.4+ clear inline: unavailable",
 		.site = MIGRACE_SITE_PTE_CLEAR,
 		.on_return = true,

@@ -10,6 +10,7 @@
  * budget per second; past the budget the window disarms itself.
  */
 #include <linux/kernel.h>
+#include <linux/prandom.h>
 #include <linux/random.h>
 #include <linux/sched/clock.h>
 #include <linux/seq_file.h>
@@ -18,6 +19,8 @@
 #include "trace.h"
 
 static DEFINE_PER_CPU(struct migrace_budget, migrace_budget);
+/* Lock-free randomness for handlers (get_random_u64() takes a local lock). */
+static DEFINE_PER_CPU(struct rnd_state, migrace_rnd);
 
 struct migrace_window *migrace_window_find(const char *name)
 {
@@ -100,11 +103,29 @@ static bool read_policy(struct migrace_window *w, struct migrace_policy *p)
 	return ok;
 }
 
-/* Disarming sleeps (disable_kprobe takes a mutex): done from a worker. */
+/*
+ * Disarming sleeps (disable_kprobe() takes a mutex), so it is done by a
+ * worker; a handler may run as an NMI, where only irq_work may be queued.
+ */
 static void window_disarm_later(struct migrace_window *w)
 {
 	if (atomic_cmpxchg(&w->armed, 1, 0) == 1)
-		schedule_work(&w->disarm_work);
+		irq_work_queue(&w->disarm_irq_work);
+}
+
+static void window_disarm_irq_work(struct irq_work *iw)
+{
+	struct migrace_window *w =
+		container_of(iw, struct migrace_window, disarm_irq_work);
+
+	schedule_work(&w->disarm_work);
+}
+
+static u64 handler_random(void)
+{
+	struct rnd_state *st = this_cpu_ptr(&migrace_rnd);
+
+	return (u64)prandom_u32_state(st) << 32 | prandom_u32_state(st);
 }
 
 /* How long to widen this hit, within the cap and this CPU's budget. */
@@ -113,7 +134,7 @@ static u64 window_plan(struct migrace_window *w, struct migrace_policy *p)
 	bool exhausted = false;
 	u64 ns;
 
-	ns = migrace_policy_decide(p, &w->pstate, get_random_u64(), &exhausted);
+	ns = migrace_policy_decide(p, &w->pstate, handler_random(), &exhausted);
 	if (exhausted)
 		window_disarm_later(w);
 	ns = min_t(u64, ns, (u64)READ_ONCE(migrace_max_delay_us) * NSEC_PER_USEC);
@@ -166,6 +187,7 @@ static int window_pre(struct kprobe *kp, struct pt_regs *regs)
 	window_hit(container_of(kp, struct migrace_window, kp), regs, 0);
 	return 0;
 }
+
 NOKPROBE_SYMBOL(window_pre);
 
 /*
@@ -183,6 +205,7 @@ static int window_ret_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 	*(unsigned long *)ri->data = regs_get_kernel_argument(regs, 0);
 	return 0;
 }
+
 NOKPROBE_SYMBOL(window_ret_entry);
 
 static int window_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
@@ -191,6 +214,7 @@ static int window_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
 		   *(unsigned long *)ri->data);
 	return 0;
 }
+
 NOKPROBE_SYMBOL(window_ret);
 
 static void window_disarm_work(struct work_struct *work)
@@ -296,6 +320,7 @@ static void window_register(struct migrace_window *w)
 {
 	int err;
 
+	init_irq_work(&w->disarm_irq_work, window_disarm_irq_work);
 	INIT_WORK(&w->disarm_work, window_disarm_work);
 	err = window_register_main(w);
 	if (err) {
@@ -321,7 +346,10 @@ static void window_register(struct migrace_window *w)
 int migrace_windows_register(void)
 {
 	unsigned int i;
+	int cpu;
 
+	for_each_possible_cpu(cpu)
+		prandom_seed_state(per_cpu_ptr(&migrace_rnd, cpu), get_random_u64());
 	for (i = 0; i < migrace_nr_windows; i++)
 		window_register(&migrace_windows[i]);
 	return 0;
@@ -343,6 +371,7 @@ void migrace_windows_unregister(void)
 			unregister_kprobe(&w->kp);
 		w->registered = false;
 		w->aux_registered = false;
+		irq_work_sync(&w->disarm_irq_work);
 		cancel_work_sync(&w->disarm_work);
 		kfree(rcu_replace_pointer(w->policy, NULL, true));
 	}

@@ -87,7 +87,7 @@ stage_style() {
 	local f
 	(cd "$TOP" && TOP=$TOP CACHE=$CACHE bash -c '. scripts/lab-lib.sh; kernel_src' >/dev/null)
 	run_test "style: shellcheck scripts" shellcheck -x -P "$TOP/scripts" \
-		"$TOP"/scripts/lab "$TOP"/scripts/check "$TOP"/scripts/*.sh "$TOP"/scripts/guest/*.sh \
+		"$TOP"/scripts/lab "$TOP"/scripts/check "$TOP"/scripts/bench "$TOP"/scripts/*.sh "$TOP"/scripts/guest/*.sh \
 		"$TOP"/scripts/guest-init "$TOP"/.ci/run
 	for f in "$TOP"/module/*.[ch] "$TOP"/kunit/*.[ch]; do
 		[ -f "$f" ] || continue
@@ -167,8 +167,11 @@ stage_kunit() {
 		[ -f "$f" ] || { t_fail "kunit: results" "no KTAP from the guest; see $out.lab.log"; break; }
 		count_kunit "$f"
 	done
-	[ $rc = 0 ] && t_ok "kunit: guest ran clean (audit, exit status)" ||
+	if [ $rc = 0 ]; then
+		t_ok "kunit: guest ran clean (audit, exit status)"
+	else
 		t_fail "kunit: guest ran clean (audit, exit status)" "$(tail -n 3 "$out.lab.log")"
+	fi
 }
 
 # Count one suite's KTAP (subtests at depth 1) and have kunit.py agree.

@@ -347,14 +347,14 @@ qemu_args() {
 		-numa "node,nodeid=0,cpus=0-$((cpus / 2 - 1)),memdev=m0"
 		-numa "node,nodeid=1,cpus=$((cpus / 2))-$((cpus - 1)),memdev=m1"
 		-device virtio-serial-pci
-		-chardev "file,id=verdict,path=$dir/verdict" -device virtserialport,chardev=verdict,name=verdict
-		-chardev "file,id=out,path=$dir/out.tar" -device virtserialport,chardev=out,name=out)
+		-chardev "file,id=verdict,path=$dir/verdict" -device "virtserialport,chardev=verdict,name=verdict"
+		-chardev "file,id=out,path=$dir/out.tar" -device "virtserialport,chardev=out,name=out")
 	if [ "$arch" = x86_64 ]; then
 		QEMU_ARGS=(qemu-system-x86_64 -cpu max "${QEMU_ARGS[@]}"
-			-object memory-backend-ram,id=d1,size=512M -device pc-dimm,id=dimm1,memdev=d1,node=1
+			-object "memory-backend-ram,id=d1,size=512M" -device "pc-dimm,id=dimm1,memdev=d1,node=1"
 			-append "console=ttyS0 panic=-1 $APPEND")
 	else
-		QEMU_ARGS=(qemu-system-aarch64 -M virt -cpu max,pauth-impdef=on "${QEMU_ARGS[@]}"
+		QEMU_ARGS=(qemu-system-aarch64 -M virt -cpu "max,pauth-impdef=on" "${QEMU_ARGS[@]}"
 			-append "console=ttyAMA0 panic=-1 $APPEND")
 	fi
 }
@@ -397,9 +397,12 @@ lab_run() {
 	done
 	check_arch "$arch"
 	check_kind "$arch" "$kind"
-	[[ $cpus =~ ^[0-9]+$ ]] && [ "$cpus" -ge 2 ] && [ $((cpus % 2)) = 0 ] ||
+	if ! [[ $cpus =~ ^[0-9]+$ ]] || [ "$cpus" -lt 2 ] || [ $((cpus % 2)) != 0 ]; then
 		die "run: --cpus '$cpus' must be an even number >= 2"
-	[[ $mem =~ ^[0-9]+$ ]] && [ "$mem" -ge 512 ] || die "run: --mem '$mem' must be MiB >= 512"
+	fi
+	if ! [[ $mem =~ ^[0-9]+$ ]] || [ "$mem" -lt 512 ]; then
+		die "run: --mem '$mem' must be MiB >= 512"
+	fi
 	[[ $timeout =~ ^[0-9]+$ ]] || die "run: --timeout '$timeout' must be seconds"
 	[ $# -gt 0 ] || die "run: no command given (… -- CMD)"
 	local f

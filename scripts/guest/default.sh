@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=sh
 # The default scenario (make lab): load migrace, widen the PTE-clear window
 # by rendezvous for the driver's own tasks, run shared-anon, report, unload.
 set -u

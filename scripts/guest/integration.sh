@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 # shellcheck shell=sh
+# shellcheck disable=SC2317 # helpers are called through check()
 # Guest integration tests (busybox sh, run by scripts/check in each lab guest).
 # TAP on the console and in /out/results.tap; JSON reports in /out/ for the
 # host to check. Every run is bounded by --seconds; the host bounds the guest.
@@ -7,7 +8,7 @@ set -u
 OUT=/out/results.tap
 D=/sys/kernel/debug/migrace
 SECS=${MIGRACE_SECONDS:-4}
-PLAN=47
+PLAN=56
 n=0
 
 say() { echo "$*" | tee -a "$OUT"; }
@@ -132,6 +133,27 @@ check "freeze delay: widened at the refcount check" gt "$(stat window.freeze.wid
 scenario wait-private private-anon --window entry-wait --policy "delay delay_us=100"
 check "entry-wait delay: waiters on migration entries widened" gt "$(stat window.entry-wait.widened)" 0
 check "entry-wait: waiters attributed" sh -c "grep -q '^taker=entry-wait' $D/attribution"
+
+# -- every other scenario, with the outcome predicted for it --
+migrated() { sed -n 's/^  migrated *//p' "/out/$1.txt"; }
+scenario scen-shmem shmem-file --window pte-clear --policy rendezvous --expect-failures
+check "shmem-file, pte-clear rendezvous: the page-cache race shows" eq "$rc" 0
+check "shmem-file, pte-clear rendezvous: stray shmem references" gt "$(sum_stats stray_shmem_)" 0
+scenario scen-thp thp
+check "thp: passes (private THP, thread readers)" eq "$rc" 0
+check "thp: huge pages migrated" gt "$(migrated scen-thp)" 0
+check "thp: no stray references" eq "$(stat stray_refs)" 0
+scenario scen-hugetlb hugetlb
+check "hugetlb: passes (pages reserved on both nodes and restored)" eq "$rc" 0
+check "hugetlb: huge pages migrated" gt "$(migrated scen-hugetlb)" 0
+check "hugetlb: nr_hugepages restored" eq "$(cat /proc/sys/vm/nr_hugepages)" 0
+scenario scen-hot hot-remove
+if [ "$(uname -m)" = x86_64 ]; then
+	check "hot-remove: the node-1 DIMM block goes offline and back while readers fault" eq "$rc" 0
+else
+	check "hot-remove: arm64 virt has no removable block: a skip with a reason" \
+		sh -c "test $rc = 4 && grep -q 'SKIP' /out/scen-hot.txt"
+fi
 
 # -- limits: times= and the per-CPU budget disarm a window by themselves --
 ctl "arm freeze delay delay_us=10 times=5"
