@@ -66,9 +66,21 @@ tap_name() {
 
 # --- stages ----------------------------------------------------------------
 
+# What every later stage needs: packages, Debian's kernels, linux-source
+# (checkpatch.pl, kunit.py). Idempotent; fast when all is there.
+stage_setup() {
+	run_test "setup: lab setup (packages, Debian kernels, cache)" "$LAB" setup
+	run_test "setup: linux-source unpacked (checkpatch.pl, kunit.py)" kernel_src_path
+}
+
+kernel_src_path() {
+	(cd "$TOP" && TOP=$TOP CACHE=$CACHE bash -c '. scripts/lab-lib.sh; kernel_src')
+}
+
 stage_host() {
-	local log=$RESULTS/host-unit.log
-	make -s -C "$TOP/userspace" test >"$log" 2>&1 || true
+	local log=$RESULTS/host-unit.log src
+	src=$(kernel_src_path 2>/dev/null) || true
+	KUNIT_PY=$src/tools/testing/kunit/kunit.py make -s -C "$TOP/userspace" test >"$log" 2>&1 || true
 	if grep -qE '^(not )?ok ' "$log"; then
 		count_tap host "$log"
 	else
@@ -78,14 +90,13 @@ stage_host() {
 
 checkpatch() {
 	local src
-	src=$(cd "$TOP" && MIGRACE_CACHE=$CACHE bash -c '. scripts/lab-lib.sh; kernel_src')
+	src=$(kernel_src_path)
 	"$src/scripts/checkpatch.pl" --no-tree --strict --terse --show-types \
 		--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG -f "$1"
 }
 
 stage_style() {
 	local f
-	(cd "$TOP" && TOP=$TOP CACHE=$CACHE bash -c '. scripts/lab-lib.sh; kernel_src' >/dev/null)
 	run_test "style: shellcheck scripts" shellcheck -x -P "$TOP/scripts" \
 		"$TOP"/scripts/lab "$TOP"/scripts/check "$TOP"/scripts/bench "$TOP"/scripts/*.sh "$TOP"/scripts/guest/*.sh \
 		"$TOP"/scripts/guest-init "$TOP"/.ci/run
@@ -97,7 +108,6 @@ stage_style() {
 }
 
 stage_build() {
-	run_test "build: lab setup" "$LAB" setup
 	run_test "build: module + driver, x86_64, W=1" "$LAB" build --arch x86_64
 	run_test "build: module + driver, arm64, W=1" "$LAB" build --arch arm64
 }
@@ -178,7 +188,7 @@ stage_kunit() {
 count_kunit() {
 	local f=$1 suite kpy
 	suite=$(basename "$f" .ktap)
-	kpy=$(cd "$TOP" && TOP=$TOP CACHE=$CACHE bash -c '. scripts/lab-lib.sh; kernel_src')/tools/testing/kunit/kunit.py
+	kpy=$(kernel_src_path)/tools/testing/kunit/kunit.py
 	sed -n 's/^    \(\(not \)\{0,1\}ok .*\)$/\1/p' "$f" >"$f.sub"
 	count_tap "kunit $suite" "$f.sub"
 	if python3 "$kpy" parse "$f" >"$f.parsed" 2>&1; then

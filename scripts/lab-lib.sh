@@ -4,7 +4,7 @@
 
 HOST_PKGS=(qemu-system-x86 qemu-system-arm gcc-aarch64-linux-gnu busybox-static
 	libnuma-dev flex bison bc libelf-dev libssl-dev dwarves cpio linux-kbuild-6.1
-	linux-source-6.1 python3 xz-utils make gcc)
+	linux-source-6.1 python3 python3-jsonschema xz-utils make gcc rsync shellcheck)
 
 die() {
 	echo "lab: error: $*" >&2
