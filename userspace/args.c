@@ -19,6 +19,7 @@ const char *const scenario_names[SC_COUNT] = {
 	[SC_SHMEM_FILE] = "shmem-file",
 	[SC_HUGETLB] = "hugetlb",
 	[SC_HOT_REMOVE] = "hot-remove",
+	[SC_DEFERRED_SPLIT] = "deferred-split",
 };
 
 const char *const access_names[3] = {
@@ -260,6 +261,7 @@ static int run_option(int id, const char *arg, struct run_opts *o, FILE *err)
 		if (get_u64("--pages", arg, 1, MAX_PAGES, &v, err))
 			return EXIT_USAGE;
 		o->pages = v;
+		o->pages_set = true;
 		return 0;
 	case OPT_READERS:
 		if (get_u64("--readers", arg, 1, MAX_READERS, &v, err))
@@ -377,6 +379,8 @@ int args_parse_run(int argc, char **argv, struct run_opts *o, FILE *err)
 		fprintf(err, "migrace: run: unexpected argument '%s'\n", argv[optind + 1]);
 		return EXIT_USAGE;
 	}
+	if (!o->pages_set && o->scenario == SC_DEFERRED_SPLIT)
+		o->pages = DEFERRED_SPLIT_PAGES;
 	if (o->policy[0] && !o->nwindows) {
 		fprintf(err, "migrace: --policy needs --window\n");
 		return EXIT_USAGE;

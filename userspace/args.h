@@ -22,6 +22,7 @@
 #define POLICY_LEN	256
 #define MAX_PAGES	65536
 #define MAX_READERS	1024
+#define DEFERRED_SPLIT_PAGES	8	/* deferred-split's --pages default: a list of several */
 
 enum scenario {
 	SC_SHARED_ANON,
@@ -30,6 +31,7 @@ enum scenario {
 	SC_SHMEM_FILE,
 	SC_HUGETLB,
 	SC_HOT_REMOVE,
+	SC_DEFERRED_SPLIT,
 	SC_COUNT
 };
 
@@ -42,7 +44,8 @@ extern const char *const access_names[3];
 /** struct run_opts - `migrace run` after parsing; 0/false means "not given" */
 struct run_opts {
 	enum scenario scenario;
-	unsigned long pages;
+	unsigned long pages;		/* default 1, deferred-split DEFERRED_SPLIT_PAGES */
+	bool pages_set;
 	int readers;			/* 0: online CPUs - 1, at least 1 */
 	int writers_pct;
 	enum access access;

@@ -23,7 +23,7 @@ static const char usage_text[] =
 	"       migrace arm WINDOW [POLICY] [KEY=VALUE]... [--target pid:N|tgid:N|pgid:N|comm:NAME|all]\n"
 	"       migrace disarm [WINDOW|all]\n"
 	"       migrace stats | windows | attribution\n"
-	"scenarios: shared-anon private-anon thp shmem-file hugetlb hot-remove\n"
+	"scenarios: shared-anon private-anon thp shmem-file hugetlb hot-remove deferred-split\n"
 	"run options: --pages N --readers N --writers PCT --access seq|random|same\n"
 	"  --seconds S --iterations N --nodes A,B --window NAME[,NAME] --policy 'POLICY [k=v]...'\n"
 	"  --seed N --cpu-pin --json FILE --ktap --expect-failures --max-failures N\n"

@@ -22,6 +22,8 @@
 #define STOP_GRACE_S		1.0		/* to leave the loop when asked */
 #define KILL_GRACE_S		5.0		/* to die after SIGKILL */
 #define EXIT_NOMAP		3		/* child: could not map the memfd */
+#define GATE_YIELDS		64		/* the parent's wait for readers to leave: */
+#define GATE_POLL_S		0.0002		/* yield first, then sleep */
 
 /* --- pattern ----------------------------------------------------------------- */
 
@@ -55,6 +57,15 @@ void pattern_fill(char *base, size_t unit, size_t npages)
 		for (size_t k = 0; k < words; k++)
 			w[k] = pattern_word(p, k, 0);
 	}
+}
+
+void pattern_fill_unit(char *u, size_t p, size_t unit, size_t live, uint64_t gen)
+{
+	uint64_t *w = (uint64_t *)u;
+	size_t words = unit / sizeof(uint64_t), last = live / sizeof(uint64_t) - 1;
+
+	for (size_t k = 0; k < words; k++)
+		w[k] = pattern_word(p, k, k == 0 || k == last ? gen : 0);
 }
 
 /* --- one reader ---------------------------------------------------------------- */
@@ -135,6 +146,21 @@ static void check_page(struct reader_state *st, volatile uint64_t *w, size_t p)
 		record_bad(st->slot, BAD_PATTERN, p, k, vk, pattern_word(p, k, 0));
 }
 
+/* Enter unit @p unless its gate is closed (Dekker: users, then closed; seq_cst). */
+static bool gate_enter(struct unit_gate *g)
+{
+	__atomic_fetch_add(&g->users, 1, __ATOMIC_SEQ_CST);
+	if (!__atomic_load_n(&g->closed, __ATOMIC_SEQ_CST))
+		return true;
+	__atomic_fetch_sub(&g->users, 1, __ATOMIC_SEQ_CST);
+	return false;
+}
+
+static void gate_leave(struct unit_gate *g)
+{
+	__atomic_fetch_sub(&g->users, 1, __ATOMIC_SEQ_CST);
+}
+
 static bool reader_should_stop(const struct readers *r)
 {
 	if (__atomic_load_n(&r->ctl->stop, __ATOMIC_RELAXED) || now_s() > r->deadline)
@@ -146,7 +172,7 @@ static void reader_run(const struct readers *r, int idx, char *base)
 {
 	struct reader_state st = {
 		.r = r, .slot = &r->ctl->slots[idx], .base = base,
-		.words = r->unit / sizeof(uint64_t), .writer = idx < r->nwriters,
+		.words = readers_live(r) / sizeof(uint64_t), .writer = idx < r->nwriters,
 		.rng = (r->seed + 1) * 0x9e3779b97f4a7c15ull + idx,
 	};
 
@@ -161,10 +187,14 @@ static void reader_run(const struct readers *r, int idx, char *base)
 		if (!(st.iter & 255) && reader_should_stop(r))
 			break;
 		p = pick_page(&st);
+		if (r->gates && !gate_enter(&r->gates[p]))
+			continue;	/* being replaced: another unit, or later */
 		w = (volatile uint64_t *)(base + p * r->unit);
 		if (st.writer)
 			write_page(&st, w, p);
 		check_page(&st, w, p);
+		if (r->gates)
+			gate_leave(&r->gates[p]);
 	}
 	free(st.last_gen);
 	__atomic_store_n(&st.slot->done, 1, __ATOMIC_SEQ_CST);
@@ -339,11 +369,15 @@ int readers_start(struct readers *r)
 	int e;
 
 	r->ctl_len = sizeof(*r->ctl) + r->npages * sizeof(uint64_t);
+	if (r->gated)
+		r->ctl_len += r->npages * sizeof(struct unit_gate);
 	r->ctl = mmap(NULL, r->ctl_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (r->ctl == MAP_FAILED) {
 		r->ctl = NULL;
 		return -errno;
 	}
+	if (r->gated)
+		r->gates = (struct unit_gate *)(r->ctl->page_writes + r->npages);
 	r->pids = calloc(r->n, sizeof(*r->pids));
 	r->threads = calloc(r->n, sizeof(*r->threads));
 	r->joined = calloc(r->n, sizeof(*r->joined));
@@ -407,12 +441,15 @@ static void final_bad(struct readers *r, size_t p, size_t k, uint64_t got, uint6
 
 void readers_verify(struct readers *r)
 {
-	size_t words = r->unit / sizeof(uint64_t);
+	size_t words = readers_live(r) / sizeof(uint64_t);
 
 	r->data.final_gens_checked = r->ctl && writers_finished(r);
 	for (size_t p = 0; p < r->npages; p++) {
 		const volatile uint64_t *w = (const uint64_t *)(r->base + p * r->unit);
 		uint64_t gen = r->ctl ? r->ctl->page_writes[p] : 0;
+
+		if (r->gates && __atomic_load_n(&r->gates[p].closed, __ATOMIC_SEQ_CST))
+			continue;	/* lost while being replaced: the run fails for that */
 
 		for (size_t k = 0; k < words; k++) {
 			bool moving = k == 0 || k == words - 1;
@@ -430,6 +467,41 @@ void readers_verify(struct readers *r)
 	}
 }
 
+int readers_gate_close(struct readers *r, size_t p, double timeout_s)
+{
+	struct unit_gate *g;
+	double end = now_s() + timeout_s;
+
+	if (!r->gates || p >= r->npages)
+		return -EINVAL;
+	g = &r->gates[p];
+	__atomic_store_n(&g->closed, 1, __ATOMIC_SEQ_CST);
+	for (int i = 0; i < 10000000; i++) {
+		if (!__atomic_load_n(&g->users, __ATOMIC_SEQ_CST))
+			return 0;
+		if (now_s() > end)
+			break;
+		if (i < GATE_YIELDS)
+			sched_yield();	/* a reader leaves within one check, if it runs */
+		else
+			sleep_s(GATE_POLL_S);
+	}
+	__atomic_store_n(&g->closed, 0, __ATOMIC_SEQ_CST);
+	return -ETIMEDOUT;
+}
+
+void readers_gate_open(struct readers *r, size_t p)
+{
+	if (r->gates && p < r->npages)
+		__atomic_store_n(&r->gates[p].closed, 0, __ATOMIC_SEQ_CST);
+}
+
+uint64_t readers_unit_writes(const struct readers *r, size_t p)
+{
+	return r->ctl && p < r->npages ?
+		__atomic_load_n(&r->ctl->page_writes[p], __ATOMIC_SEQ_CST) : 0;
+}
+
 void readers_free(struct readers *r)
 {
 	if (r->ctl && (r->fork || !r->data.stuck))	/* stuck threads still use it */
@@ -438,6 +510,7 @@ void readers_free(struct readers *r)
 	free(r->threads);
 	free(r->joined);
 	r->ctl = NULL;
+	r->gates = NULL;
 	r->pids = NULL;
 	r->threads = NULL;
 	r->joined = NULL;

@@ -12,6 +12,14 @@
  * counter. A reader reads the last word, then word 0, then a middle word, and
  * checks all of that; the parent checks every word at the end. Any mismatch
  * is a corruption.
+ *
+ * Live bytes: a scenario may check only the first @live bytes of each unit
+ * (deferred-split unmaps the unit's last base page): "last word" is then the
+ * last word of the live part, and the bytes after it are never read.
+ *
+ * Gates (deferred-split): when the parent must replace a unit's memory, it
+ * closes the unit's gate and waits until no reader is inside; readers skip a
+ * closed unit. Words keep their generations across the replacement.
  */
 #ifndef MIGRACE_READERS_H
 #define MIGRACE_READERS_H
@@ -35,6 +43,11 @@ bool pattern_ok(size_t p, size_t k, uint64_t v);
 static inline uint64_t pattern_gen(uint64_t v) { return v >> PAT_BITS; }
 /** pattern_fill() - write generation 0 of every word of @npages units */
 void pattern_fill(char *base, size_t unit, size_t npages);
+/**
+ * pattern_fill_unit() - write unit @p at @u: every word of @unit bytes at
+ * generation 0, but word 0 and the last word of the first @live bytes at @gen
+ */
+void pattern_fill_unit(char *u, size_t p, size_t unit, size_t live, uint64_t gen);
 
 enum bad_kind { BAD_NONE, BAD_PATTERN, BAD_BACKWARDS, BAD_ORDER, BAD_FINAL };
 
@@ -46,10 +59,16 @@ struct reader_slot {
 	uint32_t done;			/* left its loop normally */
 } __attribute__((aligned(64)));
 
+/** struct unit_gate - keeps readers off a unit the parent replaces */
+struct unit_gate {
+	uint32_t closed;		/* set by the parent */
+	uint32_t users;			/* readers inside the unit now */
+};
+
 struct readers_ctl {
 	int stop;
 	struct reader_slot slots[MAX_READERS];
-	uint64_t page_writes[];		/* per unit, counted by writers */
+	uint64_t page_writes[];		/* per unit, counted by writers; then the gates */
 };
 
 /** struct data_stats - what the readers and the final check found */
@@ -77,6 +96,8 @@ static inline uint64_t data_corruptions(const struct data_stats *d)
 struct readers {
 	char *base;
 	size_t unit, npages, map_len;
+	size_t live;			/* bytes checked per unit; 0: @unit */
+	bool gated;			/* per-unit gates (readers_gate_close()) */
 	int memfd;			/* >= 0: forked readers map it themselves */
 	bool fork;			/* processes (shared mappings) or threads */
 	int n, nwriters;
@@ -88,6 +109,7 @@ struct readers {
 
 	struct readers_ctl *ctl;
 	size_t ctl_len;
+	struct unit_gate *gates;	/* in ctl's mapping when @gated, else NULL */
 	pid_t parent;
 	pid_t *pids;
 	pthread_t *threads;
@@ -103,8 +125,25 @@ int readers_writers(int n, int pct);
 int readers_start(struct readers *r);
 /** readers_stop() - ask them to stop, then kill and reap (bounded); fills r->data; once */
 void readers_stop(struct readers *r);
-/** readers_verify() - the final check of every word, after readers_stop() */
+/**
+ * readers_verify() - the final check of every live word, after readers_stop()
+ * A unit whose gate was left closed (its memory was lost) is not checked.
+ */
 void readers_verify(struct readers *r);
+/** readers_live() - bytes checked per unit */
+static inline size_t readers_live(const struct readers *r)
+{
+	return r->live ? r->live : r->unit;
+}
+/**
+ * readers_gate_close() - keep readers off unit @p and wait, at most @timeout_s,
+ * until none is inside. Return: 0 (closed, no reader inside), -EINVAL without
+ * gates, or -ETIMEDOUT (the gate is open again).
+ */
+int readers_gate_close(struct readers *r, size_t p, double timeout_s);
+void readers_gate_open(struct readers *r, size_t p);
+/** readers_unit_writes() - writes counted for unit @p (its generation, gate closed) */
+uint64_t readers_unit_writes(const struct readers *r, size_t p);
 void readers_free(struct readers *r);
 
 #endif /* MIGRACE_READERS_H */

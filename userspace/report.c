@@ -89,6 +89,24 @@ static const char *decide_data(const struct report *r, char *buf, size_t len)
 	return NULL;
 }
 
+static const char *decide_dsplit(const struct report *r, char *buf, size_t len)
+{
+	const struct dsplit_stats *s = &r->ds;
+
+	if (!s->used)
+		return NULL;
+	if (s->error[0]) {
+		snprintf(buf, len, "deferred-split: %s", s->error);
+		return buf;
+	}
+	if (s->shrinker_errors) {
+		snprintf(buf, len, "deferred-split: %" PRIu64 " drop_caches write(s) failed (last: %s)",
+			 s->shrinker_errors, errno_name(s->last_errno));
+		return buf;
+	}
+	return NULL;
+}
+
 static const char *decide_limits(const struct report *r, char *buf, size_t len)
 {
 	const struct run_opts *o = r->o;
@@ -118,6 +136,8 @@ int report_decide(struct report *r)
 	if (r->exit_code != EXIT_PASS)
 		return r->exit_code;
 	why = decide_data(r, buf, sizeof(buf));
+	if (!why)
+		why = decide_dsplit(r, buf, sizeof(buf));
 	if (!why)
 		why = decide_limits(r, buf, sizeof(buf));
 	if (!why && r->interrupted) {
@@ -209,6 +229,27 @@ static void table_hotplug(const struct report *r, FILE *f)
 		ROW(f, "first failure after", "%.6f s", r->mig.first_failure_s);
 }
 
+static void table_dsplit(const struct report *r, FILE *f)
+{
+	const struct dsplit_stats *s = &r->ds;
+
+	ROW(f, "live bytes per unit", "%" PRIu64 " (last base page unmapped)", s->live_bytes);
+	ROW(f, "shrinker calls", "%" PRIu64 " (drop_caches writes; longest %.3f s)",
+	    s->shrinker_calls, s->max_shrink_s);
+	if (s->shrinker_errors)
+		ROW(f, "shrinker errors", "%" PRIu64 " (last: %s)", s->shrinker_errors,
+		    errno_name(s->last_errno));
+	ROW(f, "rethp", "%" PRIu64 " (split THPs re-created)", s->rethp);
+	if (s->rethp_failed || s->gate_timeouts)
+		ROW(f, "rethp failed / deferred", "%" PRIu64 " / %" PRIu64, s->rethp_failed,
+		    s->gate_timeouts);
+	if (s->vmstat_ok) {
+		ROW(f, "delta thp_deferred_split", "%" PRId64, s->d_deferred_split);
+		ROW(f, "delta thp_split_page", "%" PRId64 " (failed %" PRId64 ")", s->d_split_page,
+		    s->d_split_failed);
+	}
+}
+
 static void table_data(const struct report *r, FILE *f)
 {
 	const struct data_stats *d = &r->data;
@@ -288,6 +329,8 @@ void report_table(const struct report *r, FILE *f)
 		ROW(f, "delta pgmigrate_success", "%" PRId64, r->d_pgmigrate_success);
 		ROW(f, "delta pgmigrate_fail", "%" PRId64, r->d_pgmigrate_fail);
 	}
+	if (r->ds.used)
+		table_dsplit(r, f);
 	table_data(r, f);
 	table_module(r, f);
 	ROW(f, "verdict", "%s%s%s", r->exit_code == EXIT_PASS ? "PASS" : "FAIL",
@@ -484,6 +527,30 @@ static void json_hotplug(struct json *j, const struct report *r)
 	json_close(j, '}');
 }
 
+static void json_dsplit(struct json *j, const struct report *r)
+{
+	const struct dsplit_stats *s = &r->ds;
+
+	if (!s->used) {
+		json_str(j, "deferred_split", NULL);
+		return;
+	}
+	json_open(j, "deferred_split", '{');
+	json_u64(j, "live_bytes", s->live_bytes);
+	json_u64(j, "shrinker_calls", s->shrinker_calls);
+	json_u64(j, "shrinker_errors", s->shrinker_errors);
+	json_u64(j, "rethp", s->rethp);
+	json_u64(j, "rethp_failed", s->rethp_failed);
+	json_u64(j, "gate_timeouts", s->gate_timeouts);
+	json_num(j, "max_shrink_s", s->max_shrink_s);
+	json_bool(j, "vmstat_available", s->vmstat_ok);
+	json_i64(j, "thp_deferred_split_page_delta", s->d_deferred_split);
+	json_i64(j, "thp_split_page_delta", s->d_split_page);
+	json_i64(j, "thp_split_page_failed_delta", s->d_split_failed);
+	json_str(j, "error", s->error);
+	json_close(j, '}');
+}
+
 static void json_attrib(struct json *j, const struct attrib_block *b)
 {
 	json_open(j, NULL, '{');
@@ -542,6 +609,7 @@ void report_json(const struct report *r, FILE *f)
 	json_close(&j, '}');
 	json_data(&j, r);
 	json_hotplug(&j, r);
+	json_dsplit(&j, r);
 	json_module(&j, r);
 	json_close(&j, '}');
 	fputc('\n', f);
@@ -559,6 +627,18 @@ static void ktap_text(FILE *f, const char *s)
 static void ktap_errno_item(void *arg, const char *name, uint64_t count)
 {
 	fprintf(arg, "# failures_%s: %" PRIu64 "\n", name, count);
+}
+
+static void ktap_dsplit(const struct dsplit_stats *s, FILE *f)
+{
+	fprintf(f, "# shrinker_calls: %" PRIu64 "\n# shrinker_errors: %" PRIu64 "\n",
+		s->shrinker_calls, s->shrinker_errors);
+	fprintf(f, "# rethp: %" PRIu64 "\n# rethp_failed: %" PRIu64 "\n# gate_timeouts: %" PRIu64
+		"\n", s->rethp, s->rethp_failed, s->gate_timeouts);
+	if (s->vmstat_ok)
+		fprintf(f, "# thp_deferred_split_page_delta: %" PRId64 "\n# thp_split_page_delta: %"
+			PRId64 "\n# thp_split_page_failed_delta: %" PRId64 "\n", s->d_deferred_split,
+			s->d_split_page, s->d_split_failed);
 }
 
 static void ktap_counters(const struct report *r, FILE *f)
@@ -581,6 +661,8 @@ static void ktap_counters(const struct report *r, FILE *f)
 	if (r->vmstat_ok)
 		fprintf(f, "# pgmigrate_success_delta: %" PRId64 "\n# pgmigrate_fail_delta: %"
 			PRId64 "\n", r->d_pgmigrate_success, r->d_pgmigrate_fail);
+	if (r->ds.used)
+		ktap_dsplit(&r->ds, f);
 	fprintf(f, "# reads: %" PRIu64 "\n# writes: %" PRIu64 "\n# corruptions: %" PRIu64 "\n",
 		r->data.reads, r->data.writes, data_corruptions(&r->data));
 }

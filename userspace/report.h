@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "args.h"
+#include "dsplit.h"
 #include "lib.h"
 #include "migrator.h"
 #include "readers.h"
@@ -54,6 +55,7 @@ struct report {
 	int64_t d_pgmigrate_success, d_pgmigrate_fail;
 	struct data_stats data;
 	struct hotplug_stats hp;
+	struct dsplit_stats ds;
 	struct module_report mod;
 	bool interrupted;
 	int signo;
@@ -70,7 +72,8 @@ void report_fail(struct report *r, const char *reason);
 
 /**
  * report_decide() - the verdict of a finished (or interrupted) run
- * Corruption, dead or stuck readers fail always; then --expect-failures,
+ * Corruption, dead or stuck readers fail always; then a deferred-split
+ * error (a failed drop_caches write, a lost unit); then --expect-failures,
  * --max-failures and --max-rate; an interrupted run that would pass fails.
  * A verdict already set by report_skip()/report_fail() is kept.
  * Return: the exit code.

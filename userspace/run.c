@@ -18,6 +18,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "dsplit.h"
 #include "lib.h"
 #include "migrator.h"
 #include "readers.h"
@@ -43,6 +44,7 @@ struct run {
 	struct scenario_mem mem;
 	struct readers rd;
 	struct migrator mg;
+	struct dsplit ds;		/* deferred-split's shrinker thread */
 	void **pages;
 	int cpus[MAX_CPUS], ncpus;	/* readers' CPUs with --cpu-pin */
 	bool targeted;			/* we wrote `target`: clear it */
@@ -358,6 +360,26 @@ static void vmstat_before(struct run *x)
 	x->r.vmstat_ok = kv_read_file("/proc/vmstat", &x->vm_before, KV_SPACE) >= 0;
 }
 
+/* System-wide THP split counters over the run (deferred-split). */
+static void vmstat_dsplit(struct run *x, const struct kvmap *after)
+{
+	static const char *const names[] = {
+		"thp_deferred_split_page", "thp_split_page", "thp_split_page_failed",
+	};
+	int64_t *deltas[] = { &x->r.ds.d_deferred_split, &x->r.ds.d_split_page,
+			      &x->r.ds.d_split_failed };
+	uint64_t a, b;
+
+	x->r.ds.vmstat_ok = x->r.vmstat_ok;
+	for (int i = 0; i < 3; i++) {
+		if (!kv_get(&x->vm_before, names[i], &b) || !kv_get(after, names[i], &a)) {
+			x->r.ds.vmstat_ok = false;
+			continue;
+		}
+		*deltas[i] = (int64_t)(a - b);
+	}
+}
+
 static void vmstat_after(struct run *x)
 {
 	struct kvmap after = { 0 };
@@ -372,6 +394,8 @@ static void vmstat_after(struct run *x)
 		x->r.d_pgmigrate_success = (int64_t)(s1 - s0);
 		x->r.d_pgmigrate_fail = (int64_t)(f1 - f0);
 	}
+	if (x->r.ds.used)
+		vmstat_dsplit(x, &after);
 	kv_free(&after);
 	kv_free(&x->vm_before);
 }
@@ -414,6 +438,8 @@ static int start_readers(struct run *x)
 
 	rd->base = x->mem.base;
 	rd->unit = x->mem.unit;
+	rd->live = x->mem.live;
+	rd->gated = x->mem.gated;
 	rd->npages = x->mem.npages;
 	rd->map_len = x->mem.len;
 	rd->memfd = x->mem.memfd;
@@ -433,6 +459,33 @@ static int start_readers(struct run *x)
 		return EXIT_FAIL;
 	}
 	return 0;
+}
+
+/* deferred-split: the thread that runs the shrinker, alongside the migrator. */
+static int start_dsplit(struct run *x)
+{
+	char reason[128];
+	int e;
+
+	x->ds.mem = &x->mem;
+	x->ds.rd = &x->rd;
+	x->ds.deadline = now_s() + x->o.seconds + READER_DEADLINE_SLACK_S;
+	e = dsplit_start(&x->ds);
+	if (e) {
+		snprintf(reason, sizeof(reason), "starting the shrinker thread: %s", strerror(-e));
+		report_fail(&x->r, reason);
+		return EXIT_FAIL;
+	}
+	return 0;
+}
+
+/* Stop and join it; its counters go into the report (the vmstat deltas come later). */
+static void stop_dsplit(struct run *x)
+{
+	if (!x->ds.started || x->r.ds.used)	/* not started, or done already */
+		return;
+	dsplit_stop(&x->ds);
+	x->r.ds = x->ds.st;
 }
 
 static void run_phase(struct run *x)
@@ -489,16 +542,22 @@ static int emit(struct run *x)
 
 static void teardown(struct run *x)
 {
+	bool ds_stuck;
+
+	stop_dsplit(x);
+	ds_stuck = x->ds.started && !x->ds.joined;	/* still uses the pages and gates */
 	readers_stop(&x->rd);
 	if (x->mem.base && x->rd.ctl)
 		readers_verify(&x->rd);
 	x->r.data = x->rd.data;
 	module_disarm(x);
-	readers_free(&x->rd);
+	if (!ds_stuck)
+		readers_free(&x->rd);
 	kv_free(&x->vm_before);
 	migrator_free(&x->mg);
 	free(x->pages);
-	scenario_teardown(&x->mem);
+	if (!ds_stuck)
+		scenario_teardown(&x->mem);
 	restore_group(x);
 }
 
@@ -526,7 +585,10 @@ static int run_with_pages(struct run *x)
 	vmstat_before(x);
 	if (start_readers(x))
 		return 0;
+	if (x->o.scenario == SC_DEFERRED_SPLIT && start_dsplit(x))
+		return 0;
 	run_phase(x);
+	stop_dsplit(x);
 	readers_stop(&x->rd);
 	vmstat_after(x);
 	module_disarm(x);

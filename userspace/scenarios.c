@@ -9,6 +9,8 @@
  *   hot-remove    shared anon on node B, whose memory block goes offline
  *                 (an online ZONE_MOVABLE block, else an offline hotplugged one
  *                 onlined movable for the run and offlined again after)
+ *   deferred-split  thp with the last base page of each THP unmapped (partially
+ *                 mapped: queued for deferred split), reader threads; needs root
  */
 #include <dirent.h>
 #include <errno.h>
@@ -97,18 +99,30 @@ static int thp_check(struct scenario_mem *m, char *reason, size_t len)
 	return EXIT_SKIP;
 }
 
-static int setup_thp(struct scenario_mem *m, char *reason, size_t len)
+/* THP enabled ("always" or "madvise")? Return: 0 or EXIT_SKIP with @reason. */
+static int thp_enabled(char *reason, size_t len)
 {
 	char *enabled = read_text(THP_ENABLED);
-	long pmd = 2 << 20;
-	int r;
+	int never;
 
 	if (!enabled)
 		return skip(reason, len, "THP unavailable (no %s)", THP_ENABLED);
-	r = strstr(enabled, "[never]") != NULL;
+	never = strstr(enabled, "[never]") != NULL;
 	free(enabled);
-	if (r)
+	if (never)
 		return skip(reason, len, "THP disabled (%s: never)", THP_ENABLED);
+	return 0;
+}
+
+/* 2 MiB (the PMD size) aligned private anon, MADV_HUGEPAGE, filled, all THP. */
+static int setup_thp(struct scenario_mem *m, char *reason, size_t len)
+{
+	long pmd = 2 << 20;
+	int r;
+
+	r = thp_enabled(reason, len);
+	if (r)
+		return r;
 	read_long(THP_PMD_SIZE, &pmd);
 	m->unit = (size_t)pmd;
 	r = map_anon(m, MAP_PRIVATE | MAP_ANONYMOUS, m->unit, reason, len);
@@ -118,6 +132,95 @@ static int setup_thp(struct scenario_mem *m, char *reason, size_t len)
 		return skip(reason, len, "madvise(MADV_HUGEPAGE): %s", strerror(errno));
 	pattern_fill(m->base, m->unit, m->npages);
 	return thp_check(m, reason, len);
+}
+
+/* --- deferred-split --------------------------------------------------------------- */
+
+int drop_caches_slab(void)
+{
+	return write_text(DROP_CACHES, "2\n");
+}
+
+int unit_is_thp(const struct scenario_mem *m, size_t p)
+{
+	size_t psz = (size_t)sysconf(_SC_PAGESIZE);
+	uintptr_t addr = (uintptr_t)(m->base + p * m->unit);
+	uint64_t e, pfn, flags;
+
+	if (m->pagemap_fd < 0 || m->kpageflags_fd < 0)
+		return -EBADF;
+	if (pread(m->pagemap_fd, &e, sizeof(e), (off_t)(addr / psz * sizeof(e))) != sizeof(e))
+		return -EIO;
+	if (!(e >> 63))
+		return -ENOENT;		/* not present: swapped, or a migration entry */
+	pfn = e & ((1ull << 55) - 1);
+	if (!pfn)
+		return -EPERM;
+	if (pread(m->kpageflags_fd, &flags, sizeof(flags), (off_t)(pfn * sizeof(flags))) !=
+	    sizeof(flags))
+		return -EIO;
+	return kpageflags_thp(flags);
+}
+
+/* Unmap the unit's last base page: the THP becomes partially mapped. */
+static int drop_tail(struct scenario_mem *m, size_t p)
+{
+	return madvise(m->base + p * m->unit + m->live, m->unit - m->live, MADV_DONTNEED) ?
+		-errno : 0;
+}
+
+int unit_recreate(struct scenario_mem *m, size_t p, uint64_t gen)
+{
+	char *u = m->base + p * m->unit;
+	int thp;
+
+	if (mmap(u, m->unit, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
+		 -1, 0) == MAP_FAILED)
+		return -errno;
+	madvise(u, m->unit, MADV_HUGEPAGE);	/* no THP without it: -EAGAIN below */
+	pattern_fill_unit(u, p, m->unit, m->live, gen);
+	thp = unit_is_thp(m, p);
+	drop_tail(m, p);
+	return thp == 1 ? 0 : -EAGAIN;
+}
+
+static int setup_deferred_split(struct scenario_mem *m, char *reason, size_t len)
+{
+	char what[160];
+	int r;
+
+	r = thp_enabled(reason, len);
+	if (r)
+		return r;
+	r = drop_caches_slab();
+	if (r) {
+		snprintf(what, sizeof(what), "%s: %s (%s)", DROP_CACHES, errno_name(-r),
+			 strerror(-r));
+		return skip(reason, len, "deferred-split needs root to write %s", what);
+	}
+	m->pagemap_fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	m->kpageflags_fd = open("/proc/kpageflags", O_RDONLY | O_CLOEXEC);
+	if (m->pagemap_fd < 0 || m->kpageflags_fd < 0)
+		return skip(reason, len, "cannot tell THPs from base pages (%s)", strerror(errno));
+	r = setup_thp(m, reason, len);
+	if (r)
+		return r;
+	m->live = m->unit - (size_t)sysconf(_SC_PAGESIZE);
+	for (size_t p = 0; p < m->npages; p++) {
+		r = unit_is_thp(m, p);
+		if (r < 0) {
+			snprintf(what, sizeof(what), "/proc/kpageflags of unit %zu: %s", p,
+				 errno_name(-r));
+			return skip(reason, len, "cannot tell THPs from base pages (%s)", what);
+		}
+		if (!r)
+			return skip(reason, len, "THP not allocated (%s)", "kpageflags: no THP");
+		r = drop_tail(m, p);
+		if (r)
+			return fail_errno(reason, len, "madvise(MADV_DONTNEED) of a THP's last page");
+	}
+	m->gated = true;
+	return 0;
 }
 
 /* --- hugetlb -------------------------------------------------------------------- */
@@ -413,12 +516,15 @@ int scenario_setup(struct scenario_mem *m, const struct run_opts *o, int a, int 
 	memset(m, 0, sizeof(*m));
 	m->id = o->scenario;
 	m->npages = o->pages;
-	m->memfd = -1;
-	m->fork_readers = o->scenario != SC_PRIVATE_ANON && o->scenario != SC_THP;
+	m->memfd = m->pagemap_fd = m->kpageflags_fd = -1;
+	m->fork_readers = o->scenario != SC_PRIVATE_ANON && o->scenario != SC_THP &&
+			  o->scenario != SC_DEFERRED_SPLIT;
 	m->unit = (size_t)sysconf(_SC_PAGESIZE);
 	switch (o->scenario) {
 	case SC_THP:
 		return setup_thp(m, reason, len);
+	case SC_DEFERRED_SPLIT:
+		return setup_deferred_split(m, reason, len);
 	case SC_HUGETLB:
 		return setup_hugetlb(m, a, b, reason, len);
 	case SC_SHMEM_FILE:
@@ -444,8 +550,12 @@ void scenario_teardown(struct scenario_mem *m)
 		munmap(m->raw, m->raw_len);
 	if (m->memfd >= 0)
 		close(m->memfd);
+	if (m->pagemap_fd >= 0)
+		close(m->pagemap_fd);
+	if (m->kpageflags_fd >= 0)
+		close(m->kpageflags_fd);
 	m->raw = NULL;
-	m->memfd = -1;
+	m->memfd = m->pagemap_fd = m->kpageflags_fd = -1;
 	hugetlb_restore(m);
 	block_restore(m);
 }

@@ -15,18 +15,26 @@
 /**
  * struct scenario_mem - the pages of one run
  * @base: the first unit; @unit: bytes per migrated unit (a base page, or a
- * huge page for thp/hugetlb); @npages: units
+ * huge page for thp/hugetlb/deferred-split); @npages: units
+ * @live: bytes of each unit the data check covers; 0: all @unit bytes
+ * (deferred-split: all but its last base page, which is unmapped)
  * @memfd: shmem-file's memfd (readers map it), else -1
  * @fork_readers: readers are processes (shared mappings) or threads
+ * @gated: readers must use gates (units are replaced during the run)
  */
 struct scenario_mem {
 	enum scenario id;
 	char *base;
 	size_t unit, npages, len;
+	size_t live;
 	void *raw;
 	size_t raw_len;
 	int memfd;
 	bool fork_readers;
+	bool gated;
+
+	/* deferred-split: to tell a THP from base pages */
+	int pagemap_fd, kpageflags_fd;
 
 	/* hugetlb: nr_hugepages files changed, to restore */
 	int hp_changed;
@@ -71,5 +79,39 @@ long units_in_block(const struct scenario_mem *m);
 
 /** smaps_anon_huge_kb() - AnonHugePages of the mapping holding @addr; -1 if unknown */
 long smaps_anon_huge_kb(const char *smaps, uintptr_t addr);
+
+/* --- deferred-split ---------------------------------------------------------------- */
+
+#define DROP_CACHES	"/proc/sys/vm/drop_caches"
+
+/**
+ * drop_caches_slab() - write "2" to DROP_CACHES: drop_slab() runs every
+ * shrinker (the THP deferred split one included) in the calling task.
+ * Return: 0 or -errno (-EACCES without root).
+ */
+int drop_caches_slab(void);
+
+/** kpageflags_thp() - KPF_THP (bit 22) of a /proc/kpageflags word */
+static inline bool kpageflags_thp(uint64_t flags)
+{
+	return flags >> 22 & 1;
+}
+
+/**
+ * unit_is_thp() - is unit @p's first page part of a THP (mapped by PMD or PTEs)?
+ * Return: 1 or 0; -ENOENT when not present now (e.g. under migration),
+ * -EPERM when the PFN is hidden (no CAP_SYS_ADMIN), other -errno.
+ */
+int unit_is_thp(const struct scenario_mem *m, size_t p);
+
+/**
+ * unit_recreate() - replace unit @p by a fresh mapping (MAP_FIXED; its page
+ * tables go, so a THP can be faulted again), MADV_HUGEPAGE, fill it at
+ * generation @gen (pattern_fill_unit()) and unmap its last base page, which
+ * queues the new THP for deferred split. Readers must be kept off (gate).
+ * Return: 0 (a THP again), -EAGAIN (filled, but base pages: no THP came),
+ * or -errno from mmap (the unit's memory is gone).
+ */
+int unit_recreate(struct scenario_mem *m, size_t p, uint64_t gen);
 
 #endif /* MIGRACE_SCENARIOS_H */

@@ -43,6 +43,7 @@ struct parse_case {
 static const struct parse_case parse_cases[] = {
 	{ "minimal", "run shared-anon", 0, NULL },
 	{ "every scenario", "run hot-remove", 0, NULL },
+	{ "deferred-split", "run deferred-split --pages 4 --writers 50 --seconds 2", 0, NULL },
 	{ "all options", "run shmem-file --pages 8 --readers 3 --writers 50 --access random "
 	  "--seconds 0.5 --iterations 100 --nodes 0,1 --window pte-clear,folio-lock "
 	  "--policy delay --seed 42 --cpu-pin --json out.json --ktap --expect-failures "
@@ -50,7 +51,8 @@ static const struct parse_case parse_cases[] = {
 	{ "options before scenario", "run --pages 2 thp", 0, NULL },
 	{ "equals form", "run thp --pages=2", 0, NULL },
 	{ "no scenario", "run", 2, "missing SCENARIO; valid scenarios: shared-anon private-anon "
-	  "thp shmem-file hugetlb hot-remove" },
+	  "thp shmem-file hugetlb hot-remove deferred-split\n" },
+	{ "deferred-split pages zero", "run deferred-split --pages 0", 2, "--pages: bad value '0'" },
 	{ "unknown scenario", "run shared-file", 2, "unknown scenario 'shared-file'; valid "
 	  "scenarios: shared-anon" },
 	{ "two scenarios", "run thp hugetlb", 2, "unexpected argument 'hugetlb'" },
@@ -182,6 +184,27 @@ static void run_values(void)
 	CHECK_INT(o.scenario, SC_PRIVATE_ANON);
 }
 
+/* deferred-split's own --pages default (several THPs on the split list); others keep 1. */
+static void run_deferred_split_pages(void)
+{
+	struct run_opts o;
+
+	CHECK_INT(parse("run deferred-split", &o), 0);
+	CHECK_INT(o.scenario, SC_DEFERRED_SPLIT);
+	CHECK_INT(o.pages, DEFERRED_SPLIT_PAGES);
+	CHECK(DEFERRED_SPLIT_PAGES >= 4);
+	CHECK(!o.pages_set);
+	CHECK_INT(parse("run --pages 1 deferred-split", &o), 0);
+	CHECK_INT(o.pages, 1);
+	CHECK(o.pages_set);
+	CHECK_INT(parse("run deferred-split --pages=32 --seconds 1", &o), 0);
+	CHECK_INT(o.pages, 32);
+	CHECK_INT(parse("run thp", &o), 0);
+	CHECK_INT(o.pages, 1);
+	CHECK(!o.pages_set);
+	CHECK_STR(scenario_names[SC_DEFERRED_SPLIT], "deferred-split");
+}
+
 struct arm_case {
 	const char *name;
 	const char *line;
@@ -278,6 +301,7 @@ SUITE_DEFINE(args,
 	TAP_CASE(run_parse_table),
 	TAP_CASE(run_defaults),
 	TAP_CASE(run_values),
+	TAP_CASE(run_deferred_split_pages),
 	TAP_CASE(arm_compose_table),
 	TAP_CASE(disarm_compose),
 );

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -87,7 +88,8 @@ static const struct cli_case usage_cases[] = {
 	{ "unknown verb", "frob", 2, NULL,
 	  "unknown verb 'frob'; verbs: run arm disarm stats windows attribution" },
 	{ "unknown scenario", "run frob", 2, NULL,
-	  "valid scenarios: shared-anon private-anon thp shmem-file hugetlb hot-remove" },
+	  "valid scenarios: shared-anon private-anon thp shmem-file hugetlb hot-remove "
+	  "deferred-split\n" },
 	{ "bad pages", "run shared-anon --pages lots", 2, NULL, "--pages: bad value 'lots'" },
 	{ "bad rate", "run shared-anon --max-rate 2", 2, NULL, "--max-rate: bad value '2'" },
 	{ "bad access", "run thp --access up", 2, NULL, "--access: bad value 'up'" },
@@ -355,6 +357,93 @@ static void cli_same_node_thp(void)
 	free(err);
 }
 
+/* A number after @key in @text, or -1. */
+static long long value_after(const char *text, const char *key)
+{
+	const char *p = text ? strstr(text, key) : NULL;
+
+	return p ? strtoll(p + strlen(key), NULL, 10) : -1;
+}
+
+/*
+ * deferred-split for real on one node (nothing migrates): the driver's
+ * drop_caches writes make the kernel split the partially mapped THPs, and
+ * the driver re-creates them; no corruption, reports valid. Needs root and
+ * THP: without them it must skip, and this case skips with it.
+ */
+static void cli_same_node_deferred_split(void)
+{
+	char args[700], path[512], ktap[512], *out, *err, *json;
+	char *argv[] = { "python3", getenv("MIGRACE_VALIDATOR"), getenv("MIGRACE_SCHEMA"), path,
+			 NULL };
+	char *kargv[] = { "python3", getenv("KUNIT_PY"), "parse", ktap, NULL };
+	int rc;
+
+	need_one_node();
+	snprintf(path, sizeof(path), "%s", tap_path("dsplit-run.json"));
+	snprintf(ktap, sizeof(ktap), "%s", tap_path("dsplit-run.ktap"));
+	snprintf(args, sizeof(args), "run deferred-split --seconds 1 --writers 50 --ktap --json %s",
+		 path);
+	rc = migrace(args, same_node_env, &out, &err);
+	if (rc == 4) {
+		CHECK(strstr(out, "# SKIP THP ") || strstr(out, "# SKIP deferred-split needs root") ||
+		      strstr(out, "# SKIP cannot tell THPs"));
+		json = strstr(out, "# SKIP ");
+		tap_skip("the driver skipped here: %.*s", json ? (int)strcspn(json + 7, "\n") : 0,
+			 json ? json + 7 : "");
+	}
+	CHECK_INT(rc, 0);
+	CHECK_HAS(out, "\nok 1 deferred-split\n");
+	CHECK_HAS(out, "# corruptions: 0\n");
+	CHECK(value_after(out, "# calls: ") > 0);
+	CHECK(value_after(out, "# shrinker_calls: ") > 0);
+	CHECK_INT(value_after(out, "# shrinker_errors: "), 0);
+	/* the kernel split THPs of ours and the driver re-created them */
+	CHECK(value_after(out, "# rethp: ") + value_after(out, "# rethp_failed: ") > 0);
+	CHECK(value_after(out, "# thp_split_page_delta: ") > 0);
+	tap_write_file(ktap, out);
+	free(out);
+	free(err);
+	json = tap_read_file(path);
+	CHECK_HAS(json, "\"scenario\": \"deferred-split\"");
+	CHECK_HAS(json, "\"verdict\": \"pass\"");
+	CHECK_HAS(json, "\"pages\": 8,\n");
+	CHECK_HAS(json, "\"unit_bytes\": 2097152");
+	CHECK(value_after(json, "\"live_bytes\": ") == 2097152 - sysconf(_SC_PAGESIZE));
+	CHECK(value_after(json, "\"shrinker_calls\": ") > 0);
+	free(json);
+	CHECK(argv[1] && argv[2] && kargv[1]);
+	if (!argv[1] || !argv[2] || !kargv[1])
+		return;
+	CHECK_INT(tap_exec(argv, NULL, 30, &out, &err), 0);
+	free(out);
+	free(err);
+	tap_exec(kargv, NULL, 60, &out, &err);
+	CHECK_HAS(out, "[PASSED] deferred-split");
+	free(out);
+	free(err);
+	CHECK_INT(driver_processes(), 0);
+}
+
+/* Without root (privileges dropped in this case's own process): a skip, exit 4. */
+static void cli_deferred_split_needs_root(void)
+{
+	char *out, *err;
+	int rc;
+
+	need_one_node();
+	if (!getuid() && (setgroups(0, NULL) || setresgid(65534, 65534, 65534) ||
+			  setresuid(65534, 65534, 65534)))
+		tap_skip("cannot drop root privileges");
+	rc = migrace("run deferred-split --seconds 0.5 --ktap", same_node_env, &out, &err);
+	CHECK_INT(rc, 4);
+	if (!strstr(out, "# SKIP THP "))
+		CHECK_HAS(out, "ok 1 deferred-split # SKIP deferred-split needs root to write "
+			  "/proc/sys/vm/drop_caches: EACCES (Permission denied)\n");
+	free(out);
+	free(err);
+}
+
 static void cli_same_node_json_ktap(void)
 {
 	char args[700], path[512], ktap[512], *out, *err, *json;
@@ -482,6 +571,8 @@ SUITE_DEFINE(cli,
 	TAP_CASE(cli_window_needs_module),
 	TAP_CASE(cli_same_node_runs),
 	TAP_CASE(cli_same_node_thp),
+	TAP_CASE(cli_same_node_deferred_split),
+	TAP_CASE(cli_deferred_split_needs_root),
 	TAP_CASE(cli_same_node_json_ktap),
 	TAP_CASE(cli_same_node_sigint),
 	TAP_CASE(cli_same_node_sigterm_ktap),

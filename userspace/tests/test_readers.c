@@ -4,6 +4,7 @@
  * run, write, stop and are reaped; they and the final check catch words
  * that change behind their back; a reader killed by a signal is reported.
  */
+#include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -202,6 +203,176 @@ static void deadline_bounds_readers(void)
 	munmap(base, NPAGES * 4096);
 }
 
+/* --- live bytes and gates (deferred-split) -------------------------------------------- */
+
+#define DS_UNIT	(2 * 4096)	/* a "THP" of two pages ... */
+#define DS_LIVE	4096		/* ... whose second page is dropped */
+
+/* NPAGES units of DS_UNIT bytes, filled; the dropped page of each unmapped (@drop) or garbage. */
+static char *map_dropped(bool shared, bool drop)
+{
+	char *p = mmap(NULL, NPAGES * DS_UNIT, PROT_READ | PROT_WRITE,
+		       (shared ? MAP_SHARED : MAP_PRIVATE) | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		tap_skip("mmap failed");
+	pattern_fill(p, DS_UNIT, NPAGES);
+	for (int u = 0; u < NPAGES; u++) {
+		if (drop)
+			munmap(p + u * DS_UNIT + DS_LIVE, DS_UNIT - DS_LIVE);	/* a touch: SIGSEGV */
+		else
+			memset(p + u * DS_UNIT + DS_LIVE, 0xa5, DS_UNIT - DS_LIVE);
+	}
+	return p;
+}
+
+static void setup_dropped(struct readers *r, char *base, bool fork, size_t live)
+{
+	setup(r, base, fork, 3, 2);
+	r->unit = DS_UNIT;
+	r->map_len = NPAGES * DS_UNIT;
+	r->live = live;
+	r->access = ACCESS_RANDOM;
+}
+
+static void pattern_fill_unit_words(void)
+{
+	uint64_t w[DS_UNIT / 8];
+	size_t last = DS_LIVE / 8 - 1;
+
+	pattern_fill_unit((char *)w, 3, DS_UNIT, DS_LIVE, 7);
+	CHECK(w[0] == pattern_word(3, 0, 7));
+	CHECK(w[last] == pattern_word(3, last, 7));
+	CHECK(w[1] == pattern_word(3, 1, 0));
+	CHECK(w[last + 1] == pattern_word(3, last + 1, 0));
+	CHECK(w[DS_UNIT / 8 - 1] == pattern_word(3, DS_UNIT / 8 - 1, 0));
+	pattern_fill_unit((char *)w, 3, DS_UNIT, DS_UNIT, 2);
+	CHECK(w[DS_UNIT / 8 - 1] == pattern_word(3, DS_UNIT / 8 - 1, 2));
+}
+
+/*
+ * Readers, writers and the final check stay inside the live bytes: the
+ * dropped page is unmapped, so one touch would kill a reader (or this case).
+ */
+static void dropped_page_is_not_checked(void)
+{
+	for (int fork = 0; fork < 2; fork++) {
+		struct readers r;
+		char *base = map_dropped(fork, true);
+
+		setup_dropped(&r, base, fork, DS_LIVE);
+		CHECK_INT(readers_live(&r), DS_LIVE);
+		CHECK_INT(readers_start(&r), 0);
+		sleep_s(0.15);
+		readers_stop(&r);
+		readers_verify(&r);
+		CHECK(r.data.reads > 0 && r.data.writes > 0);
+		CHECK_INT(data_corruptions(&r.data), 0);
+		CHECK_INT(r.data.deaths + r.data.stuck + r.data.errors, 0);
+		CHECK(r.data.final_gens_checked);
+		/* the moving last word is the live part's last word */
+		CHECK_INT(pattern_gen(((uint64_t *)base)[DS_LIVE / 8 - 1]), r.ctl->page_writes[0]);
+		readers_free(&r);
+		munmap(base, NPAGES * DS_UNIT);
+	}
+}
+
+/* The same garbage in the tail page is a corruption when the whole unit is live. */
+static void tail_garbage_counts_when_live(void)
+{
+	struct readers r;
+	char *base = map_dropped(false, false);
+
+	setup_dropped(&r, base, false, DS_LIVE);
+	CHECK_INT(readers_start(&r), 0);
+	sleep_s(0.05);
+	readers_stop(&r);
+	readers_verify(&r);
+	CHECK_INT(data_corruptions(&r.data), 0);
+	readers_free(&r);
+	for (int u = 0; u < NPAGES; u++)	/* generation 0 again, tail untouched */
+		pattern_fill_unit(base + u * DS_UNIT, u, DS_LIVE, DS_LIVE, 0);
+	setup_dropped(&r, base, false, 0);	/* 0: the whole unit */
+	r.nwriters = 0;
+	CHECK_INT(readers_live(&r), DS_UNIT);
+	CHECK_INT(readers_start(&r), 0);
+	sleep_s(0.05);
+	readers_stop(&r);
+	readers_verify(&r);
+	CHECK(r.data.mismatches > 0);
+	CHECK_INT(r.data.final_bad, NPAGES * (DS_UNIT - DS_LIVE) / 8);
+	readers_free(&r);
+	munmap(base, NPAGES * DS_UNIT);
+}
+
+/*
+ * A closed gate: no reader inside, writes stop, the unit can be scribbled on
+ * and rewritten at its generation; opened again, no corruption. A unit left
+ * closed (lost) is not checked at the end.
+ */
+static void gate_keeps_readers_off(void)
+{
+	struct readers r;
+	char *base = map_dropped(false, true);
+	char *u1 = base + DS_UNIT, *u2 = base + 2 * DS_UNIT;
+	uint64_t gen;
+
+	setup_dropped(&r, base, false, DS_LIVE);
+	CHECK_INT(readers_gate_close(&r, 1, 0.1), -EINVAL);	/* not started */
+	r.gated = true;
+	CHECK_INT(readers_start(&r), 0);
+	CHECK(r.gates != NULL);
+	sleep_s(0.05);
+	CHECK_INT(readers_gate_close(&r, 1, 1.0), 0);
+	CHECK_INT(r.gates[1].users, 0);
+	gen = readers_unit_writes(&r, 1);
+	CHECK(gen > 0);
+	CHECK_INT(pattern_gen(((uint64_t *)u1)[0]), gen);
+	memset(u1, 0x5a, DS_LIVE);			/* the unit being replaced */
+	sleep_s(0.05);
+	CHECK_INT(readers_unit_writes(&r, 1), gen);	/* nobody wrote meanwhile */
+	pattern_fill_unit(u1, 1, DS_LIVE, DS_LIVE, gen);
+	readers_gate_open(&r, 1);
+	CHECK_INT(readers_gate_close(&r, 2, 1.0), 0);
+	memset(u2, 0x5a, DS_LIVE);			/* lost: stays closed */
+	sleep_s(0.05);
+	readers_stop(&r);
+	CHECK(readers_unit_writes(&r, 1) > gen);	/* written again after opening */
+	readers_verify(&r);
+	CHECK_INT(data_corruptions(&r.data), 0);
+	CHECK_STR(r.data.first, "");
+	readers_free(&r);
+	munmap(base, NPAGES * DS_UNIT);
+}
+
+/* A reader that stays inside: the close times out and the gate is open again. */
+static void gate_close_times_out(void)
+{
+	struct readers r;
+	char *base = map_dropped(false, true);
+	double t;
+
+	setup_dropped(&r, base, false, DS_LIVE);
+	r.gated = true;
+	r.n = 1;
+	r.nwriters = 0;
+	CHECK_INT(readers_start(&r), 0);
+	__atomic_fetch_add(&r.gates[3].users, 1, __ATOMIC_SEQ_CST);	/* a fake reader inside */
+	t = now_s();
+	CHECK_INT(readers_gate_close(&r, 3, 0.05), -ETIMEDOUT);
+	CHECK(now_s() - t < 1);
+	CHECK_INT(r.gates[3].closed, 0);
+	__atomic_fetch_sub(&r.gates[3].users, 1, __ATOMIC_SEQ_CST);
+	CHECK_INT(readers_gate_close(&r, 3, 0.5), 0);
+	readers_gate_open(&r, 3);
+	CHECK_INT(readers_gate_close(&r, NPAGES, 0.05), -EINVAL);
+	readers_stop(&r);
+	readers_verify(&r);
+	CHECK_INT(data_corruptions(&r.data), 0);
+	readers_free(&r);
+	munmap(base, NPAGES * DS_UNIT);
+}
+
 SUITE_DEFINE(readers,
 	TAP_CASE(threads_clean),
 	TAP_CASE(processes_clean),
@@ -211,4 +382,9 @@ SUITE_DEFINE(readers,
 	TAP_CASE(order_is_caught),
 	TAP_CASE(killed_reader_is_reported),
 	TAP_CASE(deadline_bounds_readers),
+	TAP_CASE(pattern_fill_unit_words),
+	TAP_CASE(dropped_page_is_not_checked),
+	TAP_CASE(tail_garbage_counts_when_live),
+	TAP_CASE(gate_keeps_readers_off),
+	TAP_CASE(gate_close_times_out),
 );

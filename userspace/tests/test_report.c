@@ -73,6 +73,28 @@ static void fake_init(struct fake *f)
 	r->data.final_gens_checked = true;
 }
 
+/* A finished deferred-split run: 8 THPs, 22 drop_caches writes, 174 re-created. */
+static void fake_dsplit(struct fake *f)
+{
+	struct dsplit_stats *s = &f->r.ds;
+
+	fake_init(f);
+	f->o.scenario = SC_DEFERRED_SPLIT;
+	f->o.pages = 8;
+	f->r.unit = 2097152;
+	s->used = true;
+	s->live_bytes = 2097152 - 4096;
+	s->shrinker_calls = 22;
+	s->rethp = 174;
+	s->rethp_failed = 2;
+	s->gate_timeouts = 1;
+	s->max_shrink_s = 0.021;
+	s->vmstat_ok = true;
+	s->d_deferred_split = 180;
+	s->d_split_page = 176;
+	s->d_split_failed = 3;
+}
+
 /* noinline: gcc 12 sees a dangling pointer through open_memstream otherwise */
 static __attribute__((noinline)) char *render(void (*fn)(const struct report *, FILE *),
 					     const struct report *r)
@@ -206,6 +228,28 @@ static void verdict_hotplug_failures(void)
 	CHECK_INT(report_decide(&f.r), EXIT_FAIL);
 }
 
+static void verdict_dsplit_errors(void)
+{
+	struct fake f;
+
+	fake_dsplit(&f);
+	CHECK_INT(report_decide(&f.r), EXIT_PASS);
+	fake_dsplit(&f);
+	f.r.ds.shrinker_errors = 2;
+	f.r.ds.last_errno = EACCES;
+	CHECK_INT(report_decide(&f.r), EXIT_FAIL);
+	CHECK_STR(f.r.reason, "deferred-split: 2 drop_caches write(s) failed (last: EACCES)");
+	fake_dsplit(&f);
+	strcpy(f.r.ds.error, "re-creating THP unit 3: mmap: Cannot allocate memory");
+	CHECK_INT(report_decide(&f.r), EXIT_FAIL);
+	CHECK_HAS(f.r.reason, "deferred-split: re-creating THP unit 3");
+	fake_dsplit(&f);			/* corruption is named first */
+	f.r.ds.shrinker_errors = 1;
+	f.r.data.final_bad = 1;
+	CHECK_INT(report_decide(&f.r), EXIT_FAIL);
+	CHECK_HAS(f.r.reason, "data corruption (1)");
+}
+
 /* --- table ------------------------------------------------------------------------------ */
 
 static void table_rows(void)
@@ -235,6 +279,33 @@ static void table_rows(void)
 	CHECK_HAS(t, "verdict                  PASS\n");
 	free(t);
 	report_free(&f.r);
+}
+
+static void table_dsplit_rows(void)
+{
+	struct fake f;
+	char *t;
+
+	fake_dsplit(&f);
+	report_decide(&f.r);
+	t = render(report_table, &f.r);
+	CHECK_HAS(t, "migrace run deferred-split\n");
+	CHECK_HAS(t, "pages                    8 x 2097152 bytes\n");
+	CHECK_HAS(t, "move_pages calls         100\n");
+	CHECK_HAS(t, "migrated                 92\n");
+	CHECK_HAS(t, "live bytes per unit      2093056 (last base page unmapped)\n");
+	CHECK_HAS(t, "shrinker calls           22 (drop_caches writes; longest 0.021 s)\n");
+	CHECK_HAS(t, "rethp                    174 (split THPs re-created)\n");
+	CHECK_HAS(t, "rethp failed / deferred  2 / 1\n");
+	CHECK_HAS(t, "delta thp_deferred_split 180\n");
+	CHECK_HAS(t, "delta thp_split_page     176 (failed 3)\n");
+	CHECK(!strstr(t, "shrinker errors"));
+	CHECK_HAS(t, "verdict                  PASS\n");
+	free(t);
+	fake_init(&f);			/* other scenarios: no such rows */
+	t = render(report_table, &f.r);
+	CHECK(!strstr(t, "shrinker") && !strstr(t, "rethp"));
+	free(t);
 }
 
 static void table_skip(void)
@@ -348,6 +419,41 @@ static void json_hotplug_validates(void)
 	json_valid(&f.r, "hotplug.json");
 }
 
+static void json_dsplit_validates(void)
+{
+	struct fake f;
+	char *j, *p, *path;
+
+	fake_dsplit(&f);
+	report_decide(&f.r);
+	json_valid(&f.r, "dsplit.json");
+	j = render(report_json, &f.r);
+	CHECK_HAS(j, "\"scenario\": \"deferred-split\"");
+	CHECK_HAS(j, "\"deferred_split\": {\n    \"live_bytes\": 2093056,\n"
+		  "    \"shrinker_calls\": 22,\n    \"shrinker_errors\": 0,\n    \"rethp\": 174,\n");
+	CHECK_HAS(j, "\"thp_split_page_delta\": 176");
+	CHECK_HAS(j, "\"calls\": 100");
+	/* a report without one of the fields is refused */
+	p = strstr(j, "\"rethp\": 174,");
+	CHECK(p != NULL);
+	if (p)
+		memcpy(p, "\"rethq\"", 7);
+	path = strdup(tap_path("dsplit-drift.json"));
+	tap_write_file(path, j);
+	CHECK_INT(validate(path, false, 1), 1);
+	CHECK_INT(validate(path, true, 1), 1);
+	free(path);
+	free(j);
+	strcpy(f.r.ds.error, "the shrinker thread did not stop within 30 s");
+	f.r.exit_code = EXIT_PASS;
+	report_decide(&f.r);
+	json_valid(&f.r, "dsplit-fail.json");
+	fake_init(&f);
+	j = render(report_json, &f.r);
+	CHECK_HAS(j, "\"deferred_split\": null");
+	free(j);
+}
+
 /* The validator is not a rubber stamp: a broken report is refused. */
 static void json_schema_rejects_drift(void)
 {
@@ -446,6 +552,31 @@ static void ktap_fail_parses(void)
 	free(j);
 }
 
+static void ktap_dsplit_parses(void)
+{
+	struct fake f;
+	char *k, *j;
+
+	fake_dsplit(&f);
+	report_decide(&f.r);
+	k = render(report_ktap, &f.r);
+	CHECK_HAS(k, "# calls: 100\n");
+	CHECK_HAS(k, "# migrated: 92\n");
+	CHECK_HAS(k, "# shrinker_calls: 22\n# shrinker_errors: 0\n# rethp: 174\n"
+		  "# rethp_failed: 2\n# gate_timeouts: 1\n# thp_deferred_split_page_delta: 180\n"
+		  "# thp_split_page_delta: 176\n# thp_split_page_failed_delta: 3\n");
+	CHECK_HAS(k, "\nok 1 deferred-split\n");
+	j = kunit_parse(k, "dsplit");
+	CHECK_HAS(j, "\"name\": \"deferred-split\"");
+	CHECK_HAS(j, "\"status\": \"PASS\"");
+	free(k);
+	free(j);
+	fake_init(&f);
+	k = render(report_ktap, &f.r);
+	CHECK(!strstr(k, "shrinker_calls") && !strstr(k, "rethp"));
+	free(k);
+}
+
 static void ktap_skip_parses(void)
 {
 	struct fake f;
@@ -472,13 +603,17 @@ SUITE_DEFINE(report,
 	TAP_CASE(verdict_interrupted),
 	TAP_CASE(verdict_set_before_is_kept),
 	TAP_CASE(verdict_hotplug_failures),
+	TAP_CASE(verdict_dsplit_errors),
 	TAP_CASE(table_rows),
+	TAP_CASE(table_dsplit_rows),
 	TAP_CASE(table_skip),
 	TAP_CASE(json_pass_validates),
 	TAP_CASE(json_fail_and_skip_validate),
 	TAP_CASE(json_hotplug_validates),
+	TAP_CASE(json_dsplit_validates),
 	TAP_CASE(json_schema_rejects_drift),
 	TAP_CASE(ktap_pass_parses),
 	TAP_CASE(ktap_fail_parses),
+	TAP_CASE(ktap_dsplit_parses),
 	TAP_CASE(ktap_skip_parses),
 );
