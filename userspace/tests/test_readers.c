@@ -335,9 +335,10 @@ static void gate_keeps_readers_off(void)
 	readers_gate_open(&r, 1);
 	CHECK_INT(readers_gate_close(&r, 2, 1.0), 0);
 	memset(u2, 0x5a, DS_LIVE);			/* lost: stays closed */
-	sleep_s(0.05);
-	readers_stop(&r);
+	for (int i = 0; i < 400 && readers_unit_writes(&r, 1) == gen; i++)
+		sleep_s(0.005);
 	CHECK(readers_unit_writes(&r, 1) > gen);	/* written again after opening */
+	readers_stop(&r);
 	readers_verify(&r);
 	CHECK_INT(data_corruptions(&r.data), 0);
 	CHECK_STR(r.data.first, "");
