@@ -12,9 +12,10 @@ stat() { sed -n "s/^$1: //p" "$D/stats"; }
 run() {
 	name=$1
 	if [ "$2" = none ]; then
-		migrace run shared-anon --seconds "$SECS" --json "/out/$name.json" >"/out/$name.txt" 2>&1
+		migrace run shared-anon --readers 1 --seconds "$SECS" --json "/out/$name.json" \
+			>"/out/$name.txt" 2>&1
 	else
-		migrace run shared-anon --seconds "$SECS" --window "$2" --policy "$3" \
+		migrace run shared-anon --readers 1 --seconds "$SECS" --window "$2" --policy "$3" \
 			--json "/out/$name.json" >"/out/$name.txt" 2>&1
 	fi
 	w=${2#none}
