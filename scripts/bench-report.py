@@ -55,10 +55,12 @@ def report(arch: str, runs: dict[str, Run]) -> None:
     met = rdv.get("met") / rdv.get("widened") if rdv.get("widened") else 0.0
     attributed = rdv.get("stray_passes") / rdv.get("eagain") if rdv.get("eagain") else 0.0
     print(f"== {arch} (lab guest: TCG, 4 vCPUs, 2 NUMA nodes; shared-anon, 1 page) ==")
-    print(f"{'run':<12}{'calls':>7}{'failed':>8}{'rate':>8}{'widened':>9}{'mean hold':>12}{'hold/call':>12}")
+    print(f"{'run':<12}{'calls':>7}{'failed':>8}{'rate':>8}{'widened':>9}{'mean hold':>12}"
+          f"{'hold/call':>12}{'over budget':>12}")
     for r in [base, rdv, *delays]:
         print(f"{r.name:<12}{r.get('calls'):>7}{r.get('failed'):>8}{r.fail_rate():>8.1%}"
-              f"{r.get('widened'):>9}{r.mean_hold_us():>10.1f}us{r.hold_per_call_us():>10.1f}us")
+              f"{r.get('widened'):>9}{r.mean_hold_us():>10.1f}us{r.hold_per_call_us():>10.1f}us"
+              f"{'yes' if r.get('disarms') else 'no':>12}")
     print(f"rendezvous failure rate      {rdv.fail_rate():.2%}  (target >= 99%: {verdict(rdv.fail_rate() >= 0.99)})")
     print(f"failed passes with a stray   {attributed:.2%}  (refcount above expected at the check)")
     print(f"reader met in window         {met:.2%}  (target >= 90%: {verdict(met >= 0.90)})")
