@@ -437,6 +437,9 @@ guest_run() {
 	echo "+ timeout $timeout ${QEMU_ARGS[*]}" >&2
 	local t0=$SECONDS
 	timeout --kill-after=5 "$timeout" "${QEMU_ARGS[@]}" </dev/null >"$log" 2>&1 && rc=0 || rc=$?
+	# What the command printed (the console minus kernel messages).
+	sed -n '/^guest: kernel/,/^guest: command exited/p' "$log" | tr -d '\r' |
+		grep -v '^\[ *[0-9]*\.[0-9]*\]' || true
 	say "guest ran $((SECONDS - t0)) s; console log: $log"
 	if [ -n "$outdir" ] && [ -s "$work/out.tar" ]; then
 		mkdir -p "$outdir"
