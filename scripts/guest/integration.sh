@@ -8,7 +8,7 @@ set -u
 OUT=/out/results.tap
 D=/sys/kernel/debug/migrace
 SECS=${MIGRACE_SECONDS:-4}
-PLAN=58
+PLAN=70
 n=0
 
 say() { echo "$*" | tee -a "$OUT"; }
@@ -136,6 +136,26 @@ check "freeze delay: widened at the refcount check" gt "$(stat window.freeze.wid
 scenario wait-private private-anon --window entry-wait --policy "delay delay_us=100"
 check "entry-wait delay: waiters on migration entries widened" gt "$(stat window.entry-wait.widened)" 0
 check "entry-wait: waiters attributed" sh -c "grep -q '^taker=entry-wait' $D/attribution"
+
+# -- each window x each policy moves its counters in its matching scenario --
+matrix() {
+	w=$1 scen=$2 pol=$3
+	ctl reset
+	migrace run "$scen" --seconds 2 --window "$w" --policy "$pol" >"/out/m-$w-${pol%% *}.txt" 2>&1
+	hits=$(stat "window.$w.hits")
+	widened=$(stat "window.$w.widened")
+	if [ "$pol" = count ]; then
+		check "matrix $w count: hits counted, nothing widened" sh -c "[ $hits -gt 0 ] && [ $widened = 0 ]"
+	else
+		check "matrix $w ${pol%% *}: hits widened" sh -c "[ $hits -gt 0 ] && [ $widened -gt 0 ]"
+	fi
+}
+for pol in count "delay delay_us=20" "rendezvous timeout_us=100"; do
+	matrix pte-clear shared-anon "$pol"
+	matrix freeze shared-anon "$pol"
+	matrix entry-wait private-anon "$pol"
+	matrix deferred-split deferred-split "$pol"
+done
 
 # -- every other scenario, with the outcome predicted for it --
 migrated() { sed -n 's/^  migrated *//p' "/out/$1.txt"; }
