@@ -106,11 +106,14 @@ static bool read_policy(struct migrace_window *w, struct migrace_policy *p)
 /*
  * Disarming sleeps (disable_kprobe() takes a mutex), so it is done by a
  * worker; a handler may run as an NMI, where only irq_work may be queued.
+ * Return: true for the one caller that disarmed the window.
  */
-static void window_disarm_later(struct migrace_window *w)
+static bool window_disarm_later(struct migrace_window *w)
 {
-	if (atomic_cmpxchg(&w->armed, 1, 0) == 1)
-		irq_work_queue(&w->disarm_irq_work);
+	if (atomic_cmpxchg(&w->armed, 1, 0) != 1)
+		return false;
+	irq_work_queue(&w->disarm_irq_work);
+	return true;
 }
 
 static void window_disarm_irq_work(struct irq_work *iw)
@@ -142,10 +145,12 @@ static u64 window_plan(struct migrace_window *w, struct migrace_policy *p)
 		return 0;
 	if (!migrace_budget_take(this_cpu_ptr(&migrace_budget), local_clock(), ns,
 				 (u64)READ_ONCE(migrace_budget_us) * NSEC_PER_USEC)) {
-		migrace_count(MC_BUDGET_DISARMS, 1);
-		pr_warn_ratelimited("window %s over its budget of %u us/s per CPU: disarmed\n",
-				    w->name, migrace_budget_us);
-		window_disarm_later(w);
+		/* Said once: hits racing the disarm on other CPUs stay quiet. */
+		if (window_disarm_later(w)) {
+			migrace_count(MC_BUDGET_DISARMS, 1);
+			pr_warn("window %s over its budget of %u us/s per CPU: disarmed\n",
+				w->name, migrace_budget_us);
+		}
 		return 0;
 	}
 	return ns;
