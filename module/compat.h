@@ -9,6 +9,9 @@
 #define MIGRACE_COMPAT_H
 
 #include <linux/kprobes.h>
+#include <linux/migrate.h>
+#include <linux/rmap.h>
+#include <linux/version.h>
 #include <linux/mm.h>
 #include <linux/swap.h>
 #include <linux/swapops.h>
@@ -16,8 +19,10 @@
 enum migrace_site {
 	MIGRACE_SITE_NONE,
 	MIGRACE_SITE_PTE_CLEAR,		/* PTE cleared in try_to_migrate_one() */
+	MIGRACE_SITE_PTE_DEFER,		/* a cleared PTE's flush deferred (6.4+) */
 	MIGRACE_SITE_TRY_TO_MIGRATE,	/* unmap for migration starts */
 	MIGRACE_SITE_MIGRATE_MAPPING,	/* the refcount check/freeze */
+	MIGRACE_SITE_MOVE,		/* one pass moves an unmapped folio */
 	MIGRACE_SITE_ENTRY_WAIT,	/* a fault waits on a migration entry */
 	MIGRACE_SITE_FOLIO_LOCK,	/* a task sleeps on a folio lock */
 	MIGRACE_SITE_PAGECACHE,		/* page-cache lookup */
@@ -35,7 +40,7 @@ enum migrace_site {
  */
 struct migrace_site_desc {
 	const char *what;
-	const char *const symbols[3];
+	const char *const symbols[4];
 	const char *note;
 };
 
@@ -45,9 +50,22 @@ int migrace_register_kprobe(struct kprobe *kp, enum migrace_site site);
 int migrace_register_kretprobe(struct kretprobe *krp, enum migrace_site site);
 
 /*
- * The folio a migration-entry waiter waits on. migration_entry_wait_on_locked()
- * takes the swap entry first on 6.1 and later (its ptep/ptl arguments vary).
+ * The folio a migration-entry waiter waits on. The waiter takes the entry
+ * first on 6.1 and later (its ptep/ptl arguments vary); 7.x calls the entry
+ * a software leaf (linux/leafops.h, softleaf_entry_wait_on_locked()).
  */
+#if __has_include(<linux/leafops.h>)
+#include <linux/leafops.h>
+
+static inline struct folio *migrace_entry_wait_folio(struct pt_regs *regs)
+{
+	softleaf_t entry = { .val = regs_get_kernel_argument(regs, 0) };
+
+	if (!softleaf_is_migration(entry))
+		return NULL;
+	return pfn_folio(softleaf_to_pfn(entry));
+}
+#else
 static inline struct folio *migrace_entry_wait_folio(struct pt_regs *regs)
 {
 	swp_entry_t entry = { .val = regs_get_kernel_argument(regs, 0) };
@@ -56,6 +74,7 @@ static inline struct folio *migrace_entry_wait_folio(struct pt_regs *regs)
 		return NULL;
 	return page_folio(pfn_swap_entry_to_page(entry));
 }
+#endif
 
 /* folio_mapcount() is not exported on 6.1; a small folio's is inline. */
 static inline int migrace_small_folio_mapcount(struct folio *folio)
@@ -64,10 +83,55 @@ static inline int migrace_small_folio_mapcount(struct folio *folio)
 }
 
 /*
- * try_to_migrate_one() on 6.1 clears with ptep_clear_flush() (TLB flushed at
- * once). 6.4+ may use ptep_get_and_clear() with a deferred, batched flush,
- * which is inline there and not a probe site: the window is then unavailable.
+ * try_to_migrate_one() clears with ptep_clear_flush() (TLB flushed at once)
+ * on 6.1. From 6.4, migrate_pages() unmaps in batches with TTU_BATCH_FLUSH,
+ * and where should_defer_flush() agrees the clear is ptep_get_and_clear()
+ * followed by set_tlb_ubc_flush_pending(): the flush waits for the batch.
  */
-#define MIGRACE_PTE_CLEAR_FLUSHES_AT_ONCE 1
+#define MIGRACE_MIGRATE_MAY_DEFER_FLUSH \
+	(LINUX_VERSION_CODE >= KERNEL_VERSION(6, 4, 0))
+
+/*
+ * What a deferred flush has done when the clear returns. arm64's
+ * arch_tlbbatch_add_pending() broadcasts the invalidation (TLBI) at once and
+ * defers only the wait for it: readers fault into the window. x86's only
+ * records which CPUs to flush at the batch's end: readers keep using their
+ * TLB entry and need not fault inside the window at all.
+ */
+#define MIGRACE_DEFER_ISSUES_TLBI	IS_ENABLED(CONFIG_ARM64)
+
+/*
+ * Change argument @n (0-based, integer class) at a kprobe's function entry.
+ * The pre-handler's regs are written back on both arches (x86: ftrace
+ * regs or int3 frame; arm64: the BRK exception frame).
+ */
+static inline void migrace_set_kernel_argument(struct pt_regs *regs,
+					       unsigned int n, unsigned long val)
+{
+#if defined(CONFIG_X86_64)
+	static const unsigned int off[] = {
+		offsetof(struct pt_regs, di), offsetof(struct pt_regs, si),
+		offsetof(struct pt_regs, dx), offsetof(struct pt_regs, cx),
+	};
+
+	if (n < ARRAY_SIZE(off))
+		*(unsigned long *)((char *)regs + off[n]) = val;
+#elif defined(CONFIG_ARM64)
+	if (n < 8)
+		regs->regs[n] = val;
+#endif
+}
+
+/* 7.x returns plain 0 for a migrated folio. */
+#ifndef MIGRATEPAGE_SUCCESS
+#define MIGRATEPAGE_SUCCESS	0
+#endif
+
+/* 6.10 dropped __assign_str()'s source argument (it is the __string's). */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
+#define migrace_assign_str(dst, src)	__assign_str(dst)
+#else
+#define migrace_assign_str(dst, src)	__assign_str(dst, src)
+#endif
 
 #endif /* MIGRACE_COMPAT_H */

@@ -23,11 +23,16 @@ enum migrace_key_field {
 	MIGRACE_KEY_EVERY,
 	MIGRACE_KEY_TIMES,
 	MIGRACE_KEY_TIMEOUT,
+	MIGRACE_KEY_FLUSH,
 };
 
 #define MIGRACE_KEY_DELAY_ONLY	BIT(MIGRACE_POLICY_DELAY)
 #define MIGRACE_KEY_WIDENING	(BIT(MIGRACE_POLICY_DELAY) | \
 				 BIT(MIGRACE_POLICY_RENDEZVOUS))
+#define MIGRACE_KEY_ANY		(BIT(MIGRACE_POLICY_COUNT) | MIGRACE_KEY_WIDENING)
+
+/* The one window whose clear can be forced to flush at once. */
+#define MIGRACE_FLUSH_WINDOW	"pte-clear"
 
 /**
  * struct migrace_key - one KEY=VALUE of `arm`
@@ -49,7 +54,11 @@ static const struct migrace_key migrace_keys[] = {
 	{ "every",	MIGRACE_KEY_EVERY,	MIGRACE_KEY_WIDENING },
 	{ "times",	MIGRACE_KEY_TIMES,	MIGRACE_KEY_WIDENING },
 	{ "timeout_us",	MIGRACE_KEY_TIMEOUT,	BIT(MIGRACE_POLICY_RENDEZVOUS) },
+	{ "flush",	MIGRACE_KEY_FLUSH,	MIGRACE_KEY_ANY },
 };
+
+/* Values of flush=: as the kernel decides (default), or at once. */
+static const char *const migrace_flush_words[] = { "kernel", "immediate" };
 
 static const char *const migrace_policy_words[] = {
 	[MIGRACE_POLICY_COUNT]		= "count",
@@ -137,13 +146,22 @@ static const struct migrace_key *find_key(const char *tok, size_t len)
 	return NULL;
 }
 
-/* A plain decimal: digits only (no sign, no 0x), u64 for times, else u32. */
+/*
+ * A plain decimal: digits only (no sign, no 0x), u64 for times, else u32;
+ * flush= takes a word (its index is the value).
+ */
 static int parse_key_value(const struct migrace_key *k, const char *val,
 			   u64 *v)
 {
 	u32 v32;
 	int err;
 
+	if (k->field == MIGRACE_KEY_FLUSH) {
+		err = match_string(migrace_flush_words,
+				   ARRAY_SIZE(migrace_flush_words), val);
+		*v = err;
+		return err < 0 ? -EINVAL : 0;
+	}
 	if (!isdigit(*val))
 		return -EINVAL;
 	if (k->field == MIGRACE_KEY_TIMES)
@@ -190,13 +208,20 @@ static int set_key(struct migrace_policy *p, enum migrace_key_field field,
 	case MIGRACE_KEY_TIMES:
 		p->times = v;
 		return 0;
+	case MIGRACE_KEY_FLUSH:
+		p->flush_immediate = v;
+		return 0;
 	}
 	return -EINVAL;
 }
 
-/* KEY=VALUE for the policy already chosen; @range_tok: last min/max setter. */
-static int apply_key(const char *tok, struct migrace_policy *p,
-		     u32 max_delay_ns, const char **range_tok)
+/*
+ * KEY=VALUE for the policy already chosen on @window; @range_tok: the last
+ * min/max setter.
+ */
+static int apply_key(const char *tok, const char *window,
+		     struct migrace_policy *p, u32 max_delay_ns,
+		     const char **range_tok)
 {
 	const char *eq = strchr(tok, '=');
 	const struct migrace_key *k;
@@ -206,6 +231,8 @@ static int apply_key(const char *tok, struct migrace_policy *p,
 		return -EINVAL;
 	k = find_key(tok, eq - tok);
 	if (!k || !(k->policies & BIT(p->kind)))
+		return -EINVAL;
+	if (k->field == MIGRACE_KEY_FLUSH && strcmp(window, MIGRACE_FLUSH_WINDOW))
 		return -EINVAL;
 	if (parse_key_value(k, eq + 1, &v) ||
 	    set_key(p, k->field, v, max_delay_ns))
@@ -234,7 +261,8 @@ static int parse_arm(char **cur, const char *verb, struct migrace_cmd *cmd,
 		tok = next_token(cur);
 	migrace_policy_default(&cmd->policy, kind);
 	for (; tok; tok = next_token(cur))
-		if (apply_key(tok, &cmd->policy, max_delay_ns, &range_tok))
+		if (apply_key(tok, cmd->window, &cmd->policy, max_delay_ns,
+			      &range_tok))
 			return migrace_bad(bad, tok);
 	/* The defaults have min == max, so a setter is always to blame. */
 	if (cmd->policy.min_ns > cmd->policy.max_ns)

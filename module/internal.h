@@ -33,6 +33,9 @@ enum migrace_counter {
 	MC_TLB_FLUSH_IMMEDIATE,
 	MC_TLB_FLUSH_DEFERRED,
 	MC_BUDGET_DISARMS,
+	MC_TLB_FLUSH_DEFERRED_ISSUED,
+	MC_TLB_FLUSH_DEFERRED_NONE,
+	MC_TLB_FLUSH_FORCED,
 	MC_STRAY_HIST,		/* MIGRACE_KIND_COUNT x MIGRACE_STRAY_BUCKETS */
 	MC_COUNT = MC_STRAY_HIST + MIGRACE_KIND_COUNT * MIGRACE_STRAY_BUCKETS
 };
@@ -58,6 +61,7 @@ struct migrace_window;
  * @slot: the in-flight entry of the folio concerned, if any
  * @folio: that folio, if known
  * @arg0: for a return window, the site's first argument at entry
+ * @arg1: for a return window, its second
  * @refs: rendezvous: the folio's refcount when the hold began
  * @base: rendezvous: the references the migration accounts for then
  */
@@ -65,6 +69,7 @@ struct migrace_hit {
 	struct migrace_inflight *slot;
 	struct folio *folio;
 	unsigned long arg0;
+	unsigned long arg1;
 	int refs;
 	int base;
 };
@@ -78,8 +83,11 @@ struct migrace_hit {
  * @site: the probe site (compat.h) where widening happens
  * @on_return: widen when the site returns (kretprobe), not at its entry
  * @match: does this hit concern a targeted migration? fills @hit
- * @aux_site: optional second site, registered with @aux_handler
- * @aux_handler: pre-handler of the auxiliary kprobe
+ * @aux_site: optional second site: another path through the same window
+ *	(@aux_match) or a marker (@aux_handler)
+ * @aux_match: like @match, for hits as @aux_site returns (widened there)
+ * @aux_handler: pre-handler of a marker kprobe at @aux_site
+ * @aux_optional: the window works without @aux_site (the path is absent)
  *
  * State below is the window's own; @policy is published with RCU.
  */
@@ -93,11 +101,15 @@ struct migrace_window {
 	bool (*match)(struct migrace_window *w, struct pt_regs *regs,
 		      struct migrace_hit *hit);
 	enum migrace_site aux_site;
+	bool (*aux_match)(struct migrace_window *w, struct pt_regs *regs,
+			  struct migrace_hit *hit);
 	kprobe_pre_handler_t aux_handler;
+	bool aux_optional;
 
 	struct kprobe kp;
 	struct kretprobe krp;
 	struct kprobe aux_kp;
+	struct kretprobe aux_krp;
 	bool registered;
 	bool aux_registered;
 	const char *why;		/* why unavailable, or NULL */
@@ -126,6 +138,15 @@ void migrace_window_disarm(struct migrace_window *w);
 void migrace_windows_reset(void);
 unsigned long migrace_window_nmissed(const struct migrace_window *w);
 int migrace_windows_show(struct seq_file *m, void *v);
+
+/**
+ * migrace_own_cleared() - the in-flight slot of the folio a just-cleared
+ * @pte maps, if current is migrating it; *@folio is set with it
+ */
+struct migrace_inflight *migrace_own_cleared(pte_t pte, struct folio **folio);
+
+/** migrace_flush_forced() - is pte-clear armed with flush=immediate? */
+bool migrace_flush_forced(void);
 
 /* --- observers (observe.c) ----------------------------------------------- */
 

@@ -34,6 +34,7 @@ enum migrace_kind {
 	MIGRACE_KIND_SHMEM,
 	MIGRACE_KIND_FILE,
 	MIGRACE_KIND_THP,
+	MIGRACE_KIND_HUGETLB,
 	MIGRACE_KIND_COUNT
 };
 
@@ -53,7 +54,10 @@ extern const char *const migrace_kind_names[MIGRACE_KIND_COUNT];
 int migrace_expected_refs(const struct address_space *mapping,
 			  struct folio *folio, int extra);
 
-/** migrace_folio_kind() - anon, shmem, file, or THP for any large folio */
+/**
+ * migrace_folio_kind() - hugetlb, THP for any other large folio, else anon,
+ * shmem or file
+ */
 enum migrace_kind migrace_folio_kind(struct folio *folio);
 
 /** migrace_stray_bucket() - histogram bucket of a positive stray count */
@@ -76,6 +80,8 @@ enum migrace_policy_kind {
  * @every: widen only every Nth eligible hit, >= 1
  * @times: widen at most this many times, 0 for no limit
  * @timeout_ns: how long a rendezvous waits for a reader
+ * @flush_immediate: pte-clear only: targeted migrations clear with an
+ *	immediate TLB flush, never a batched, deferred one
  */
 struct migrace_policy {
 	enum migrace_policy_kind kind;
@@ -85,6 +91,7 @@ struct migrace_policy {
 	u32 every;
 	u64 times;
 	u32 timeout_ns;
+	bool flush_immediate;
 };
 
 /** struct migrace_policy_state - per-window hit accounting for decisions */

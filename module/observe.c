@@ -4,7 +4,8 @@
  * does for targeted tasks and see who touches the folios in flight:
  *  - mm_migrate_pages_start/mm_migrate_pages tracepoints: calls, final result
  *  - try_to_migrate(): a targeted task starts unmapping a folio (in flight)
- *  - the refcount check: pass results and stray references
+ *  - each pass's move (every refcount check): results and stray references
+ *  - each PTE clear of a folio in flight: flushed at once or deferred
  *  - reference takers (folio lock sleepers, page-cache lookups, GUP,
  *    migration-entry waiters) touching a folio in flight: attribution
  * Probes are registered disabled and enabled while any target is set.
@@ -95,55 +96,110 @@ err_unwind:
 
 /* --- in flight -------------------------------------------------------------- */
 
+/*
+ * A targeted task starts unmapping @folio for migration. With pte-clear
+ * armed flush=immediate, drop TTU_BATCH_FLUSH from its flags: every clear
+ * then flushes at once (ptep_clear_flush()), as on 6.1, and no flush is
+ * deferred to the batch. Only this task's call is changed.
+ */
 static int try_to_migrate_pre(struct kprobe *kp, struct pt_regs *regs)
 {
 	struct folio *folio = (struct folio *)regs_get_kernel_argument(regs, 0);
+	unsigned long flags = regs_get_kernel_argument(regs, 1);
 
 	if (!migrace_targeted())
 		return 0;
 	if (!migrace_inflight_add(&migrace_inflight, folio, current, local_clock()))
 		migrace_count(MC_INFLIGHT_OVERFLOW, 1);
+	if ((flags & TTU_BATCH_FLUSH) && migrace_flush_forced()) {
+		migrace_set_kernel_argument(regs, 1, flags & ~TTU_BATCH_FLUSH);
+		migrace_count(MC_TLB_FLUSH_FORCED, 1);
+	}
 	return 0;
 }
 
 NOKPROBE_SYMBOL(try_to_migrate_pre);
 
-/* --- the refcount check ------------------------------------------------------ */
+/* --- how each clear was flushed ------------------------------------------------ */
 
-struct check_args {
-	struct address_space *mapping;
-	struct folio *folio;
-	int extra;
-};
-
-/* 6.11+'s __folio_migrate_mapping() takes the expected count, not extra. */
-static bool check_takes_expected;
-
-static int check_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+/* ptep_clear_flush() returned: a clear flushed at once. */
+static int clear_flush_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
-	struct check_args *a = (struct check_args *)ri->data;
+	return !(atomic_read(&migrace_inflight.nr) && migrace_targeted());
+}
 
-	if (!migrace_targeted())
-		return 1;
-	a->mapping = (struct address_space *)regs_get_kernel_argument(regs, 0);
-	a->folio = (struct folio *)regs_get_kernel_argument(regs, 2);
-	a->extra = (int)regs_get_kernel_argument(regs, 3);
+NOKPROBE_SYMBOL(clear_flush_entry);
+
+static int clear_flush_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct folio *folio;
+
+	if (migrace_own_cleared(__pte(regs_return_value(regs)), &folio))
+		migrace_count(MC_TLB_FLUSH_IMMEDIATE, 1);
 	return 0;
 }
 
-NOKPROBE_SYMBOL(check_entry);
+NOKPROBE_SYMBOL(clear_flush_ret);
 
-static void count_stray(struct check_args *a)
+/* set_tlb_ubc_flush_pending(mm, pteval, ...): a clear whose flush waits. */
+static int clear_defer_pre(struct kprobe *kp, struct pt_regs *regs)
 {
-	int expected, stray;
-	enum migrace_kind kind;
+	struct folio *folio;
 
-	expected = check_takes_expected ? a->extra :
-		   migrace_expected_refs(a->mapping, a->folio, a->extra);
+	if (!atomic_read(&migrace_inflight.nr) || !migrace_targeted())
+		return 0;
+	if (!migrace_own_cleared(__pte(regs_get_kernel_argument(regs, 1)), &folio))
+		return 0;
+	migrace_count(MC_TLB_FLUSH_DEFERRED, 1);
+	migrace_count(MIGRACE_DEFER_ISSUES_TLBI ? MC_TLB_FLUSH_DEFERRED_ISSUED :
+			MC_TLB_FLUSH_DEFERRED_NONE, 1);
+	return 0;
+}
+
+NOKPROBE_SYMBOL(clear_defer_pre);
+
+/* --- each pass's move: the refcount checks ------------------------------------ */
+
+/**
+ * struct move_args - move_to_new_folio()'s source, kept from its entry
+ * @mapping: the source's mapping (what the checks count page-cache refs by)
+ * @folio: the source folio
+ */
+struct move_args {
+	struct address_space *mapping;
+	struct folio *folio;
+};
+
+static int move_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct move_args *a = (struct move_args *)ri->data;
+
+	if (!migrace_targeted())
+		return 1;
+	a->folio = (struct folio *)regs_get_kernel_argument(regs, 1);
+	a->mapping = folio_mapping(a->folio);
+	return 0;
+}
+
+NOKPROBE_SYMBOL(move_entry);
+
+/*
+ * References beyond what the check accepts, read as the pass returns. The
+ * arithmetic is 6.1's folio_expected_refs() (later kernels' count is the
+ * same for an unmapped small or THP folio). hugetlb's page-cache count
+ * differs across kernels: its failed passes are counted, its refs not.
+ */
+static void count_stray(struct move_args *a)
+{
+	enum migrace_kind kind = migrace_folio_kind(a->folio);
+	int expected, stray;
+
+	if (kind == MIGRACE_KIND_HUGETLB)
+		return;
+	expected = migrace_expected_refs(a->mapping, a->folio, 0);
 	stray = folio_ref_count(a->folio) - expected;
 	if (stray <= 0)
 		return;
-	kind = migrace_folio_kind(a->folio);
 	migrace_count(MC_STRAY_REFS, stray);
 	migrace_count(MC_STRAY_PASSES, 1);
 	migrace_count(MC_STRAY_HIST + kind * MIGRACE_STRAY_BUCKETS +
@@ -152,9 +208,9 @@ static void count_stray(struct check_args *a)
 				expected + stray, expected);
 }
 
-static int check_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
+static int move_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
-	struct check_args *a = (struct check_args *)ri->data;
+	struct move_args *a = (struct move_args *)ri->data;
 	int ret = (int)regs_return_value(regs);
 
 	migrace_count(MC_PASS_ATTEMPTS, 1);
@@ -178,7 +234,7 @@ static int check_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
 	return 0;
 }
 
-NOKPROBE_SYMBOL(check_ret);
+NOKPROBE_SYMBOL(move_ret);
 
 /* --- reference takers -------------------------------------------------------- */
 
@@ -287,8 +343,10 @@ struct migrace_observer {
 
 static struct migrace_observer observers[] = {
 	{ .site = MIGRACE_SITE_TRY_TO_MIGRATE, .pre = try_to_migrate_pre, .required = true },
-	{ .site = MIGRACE_SITE_MIGRATE_MAPPING, .entry = check_entry, .ret = check_ret,
-	  .data_size = sizeof(struct check_args), .required = true },
+	{ .site = MIGRACE_SITE_MOVE, .entry = move_entry, .ret = move_ret,
+	  .data_size = sizeof(struct move_args), .required = true },
+	{ .site = MIGRACE_SITE_PTE_CLEAR, .entry = clear_flush_entry, .ret = clear_flush_ret },
+	{ .site = MIGRACE_SITE_PTE_DEFER, .pre = clear_defer_pre },
 	{ .site = MIGRACE_SITE_FOLIO_LOCK, .pre = folio_lock_pre },
 	{ .site = MIGRACE_SITE_ENTRY_WAIT, .pre = entry_wait_pre },
 	{ .site = MIGRACE_SITE_PAGECACHE, .entry = lookup_entry, .ret = pagecache_ret },
@@ -311,12 +369,25 @@ static int observer_register(struct migrace_observer *o)
 	return migrace_register_kretprobe(&o->krp, o->site);
 }
 
+static struct migrace_observer *observer_of(enum migrace_site site)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(observers); i++)
+		if (observers[i].site == site)
+			return &observers[i];
+	return NULL;
+}
+
 /* Which symbol did the observer's site resolve to? */
 static bool site_is(struct migrace_observer *o, const char *sym)
 {
-	const char *name = o->pre ? o->kp.symbol_name : o->krp.kp.symbol_name;
+	const char *name;
 
-	return o->registered && name && !strcmp(name, sym);
+	if (!o || !o->registered)
+		return false;
+	name = o->pre ? o->kp.symbol_name : o->krp.kp.symbol_name;
+	return name && !strcmp(name, sym);
 }
 
 static void observer_unregister(struct migrace_observer *o)
@@ -361,8 +432,8 @@ int migrace_observe_register(void)
 		if (o->required)
 			goto err_unwind;
 	}
-	check_takes_expected = site_is(&observers[1], "__folio_migrate_mapping");
-	lock_site_takes_bit = site_is(&observers[2], "folio_wait_bit_common");
+	lock_site_takes_bit = site_is(observer_of(MIGRACE_SITE_FOLIO_LOCK),
+				      "folio_wait_bit_common");
 	err = tp_register();
 	if (err)
 		goto err_unwind;

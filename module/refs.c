@@ -14,6 +14,7 @@ const char *const migrace_kind_names[MIGRACE_KIND_COUNT] = {
 	[MIGRACE_KIND_SHMEM]	= "shmem",
 	[MIGRACE_KIND_FILE]	= "file",
 	[MIGRACE_KIND_THP]	= "thp",
+	[MIGRACE_KIND_HUGETLB]	= "hugetlb",
 };
 
 MIGRACE_EXPORT_FOR_TEST(migrace_kind_names);
@@ -34,12 +35,15 @@ int migrace_expected_refs(const struct address_space *mapping,
 MIGRACE_EXPORT_FOR_TEST(migrace_expected_refs);
 
 /*
- * Any large folio counts as THP (anon, shmem or file alike): what matters
- * for stray references is that it has many pages and subpage mappings.
+ * hugetlb has its own pools and move-mapping. Any other large folio counts
+ * as THP (anon, shmem or file alike): what matters for stray references is
+ * that it has many pages and subpage mappings.
  * Anon is tested before swapbacked, which anon folios also carry.
  */
 enum migrace_kind migrace_folio_kind(struct folio *folio)
 {
+	if (folio_test_hugetlb(folio))
+		return MIGRACE_KIND_HUGETLB;
 	if (folio_test_large(folio))
 		return MIGRACE_KIND_THP;
 	if (folio_test_anon(folio))

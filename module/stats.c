@@ -9,7 +9,8 @@
 
 DEFINE_PER_CPU(u64 [MC_COUNT], migrace_counters);
 
-static const char *const counter_names[MC_STRAY_HIST] = {
+/* Unsized, so that the assert below catches a counter without a name. */
+static const char *const counter_names[] = {
 	[MC_MIGRATE_CALLS]	= "migrate_calls",
 	[MC_FINAL_SUCCEEDED]	= "final_succeeded",
 	[MC_FINAL_FAILED]	= "final_failed",
@@ -27,6 +28,9 @@ static const char *const counter_names[MC_STRAY_HIST] = {
 	[MC_TLB_FLUSH_IMMEDIATE] = "tlb_flush_immediate",
 	[MC_TLB_FLUSH_DEFERRED]	= "tlb_flush_deferred",
 	[MC_BUDGET_DISARMS]	= "budget_disarms",
+	[MC_TLB_FLUSH_DEFERRED_ISSUED] = "tlb_flush_deferred_issued",
+	[MC_TLB_FLUSH_DEFERRED_NONE] = "tlb_flush_deferred_none",
+	[MC_TLB_FLUSH_FORCED]	= "tlb_flush_forced",
 };
 
 static_assert(ARRAY_SIZE(counter_names) == MC_STRAY_HIST);

@@ -10,9 +10,16 @@
 
 const struct migrace_site_desc migrace_sites[MIGRACE_SITE_COUNT] = {
 	[MIGRACE_SITE_PTE_CLEAR] = {
-		"PTE cleared in try_to_migrate_one()",
+		"PTE cleared and flushed at once in try_to_migrate_one()",
 		{ "ptep_clear_flush" },
-		"6.1: ptep_clear_flush(); 6.4+: inline ptep_get_and_clear() + deferred flush",
+		"6.1: always; 6.4+: when the flush is not deferred",
+	},
+	[MIGRACE_SITE_PTE_DEFER] = {
+		"PTE cleared, its TLB flush deferred to the batch",
+		{ "set_tlb_ubc_flush_pending", "set_tlb_ubc_flush_pending.isra.0" },
+		"6.4+: ptep_get_and_clear() then this, under TTU_BATCH_FLUSH; "
+		"gcc's .isra clone keeps (mm, pteval) first (a changed layout "
+		"fails the pfn match: a miss, never a false hit)",
 	},
 	[MIGRACE_SITE_TRY_TO_MIGRATE] = {
 		"unmap for migration", { "try_to_migrate" }, "5.15+",
@@ -23,10 +30,17 @@ const struct migrace_site_desc migrace_sites[MIGRACE_SITE_COUNT] = {
 		"6.1: folio_migrate_mapping(mapping, new, old, extra); "
 		"6.11+: __folio_migrate_mapping(..., expected)",
 	},
+	[MIGRACE_SITE_MOVE] = {
+		"one pass moves an unmapped folio (every refcount check)",
+		{ "move_to_new_folio" },
+		"static; 6.1: the check is in folio_migrate_mapping(); 6.12+: "
+		"__migrate_folio() checks before it; hugetlb: its own move-mapping",
+	},
 	[MIGRACE_SITE_ENTRY_WAIT] = {
 		"wait on a migration entry",
-		{ "migration_entry_wait_on_locked" },
-		"5.17+ (no page reference held); before: __migration_entry_wait took one",
+		{ "softleaf_entry_wait_on_locked", "migration_entry_wait_on_locked" },
+		"5.17+ (no page reference held); before: __migration_entry_wait took one; "
+		"7.x: softleaf_entry_wait_on_locked()",
 	},
 	[MIGRACE_SITE_FOLIO_LOCK] = {
 		"sleep on a folio lock",
@@ -48,8 +62,9 @@ const struct migrace_site_desc migrace_sites[MIGRACE_SITE_COUNT] = {
 	},
 	[MIGRACE_SITE_SPLIT] = {
 		"split one large folio",
-		{ "split_huge_page_to_list_to_order", "split_huge_page_to_list" },
-		"6.1: split_huge_page_to_list(); 6.8+: ..._to_order()",
+		{ "split_huge_page_to_list_to_order", "__split_huge_page_to_list_to_order",
+		  "split_huge_page_to_list" },
+		"6.1: split_huge_page_to_list(); 6.8+: ..._to_order(); 7.x: __..._to_order()",
 	},
 };
 

@@ -19,34 +19,53 @@ static struct migrace_inflight *own_slot(struct folio *folio)
 	return slot;
 }
 
+struct migrace_inflight *migrace_own_cleared(pte_t pte, struct folio **folio)
+{
+	unsigned long pfn;
+
+	if (!pte_present(pte))
+		return NULL;
+	pfn = pte_pfn(pte);
+	if (!pfn_valid(pfn))
+		return NULL;
+	*folio = page_folio(pfn_to_page(pfn));
+	return own_slot(*folio);
+}
+
 /*
- * pte-clear: the clearing function returns the old PTE. A present PTE of a
- * folio current is migrating means try_to_migrate_one() just cleared it and
- * has not yet installed the migration entry: the window is open now. Only
- * another process's mapping can bring a reader in (the migrator is here),
- * so a clear in current's own mm is not a hit.
+ * pte-clear, flushed at once: the clearing function returns the old PTE. A
+ * present PTE of a folio current is migrating means try_to_migrate_one()
+ * just cleared it and has not yet installed the migration entry: the window
+ * is open now. Only another process's mapping can bring a reader in (the
+ * migrator is here), so a clear in current's own mm is not a hit.
  */
 static bool pte_clear_match(struct migrace_window *w, struct pt_regs *regs,
 			    struct migrace_hit *hit)
 {
 	const struct vm_area_struct *vma = (void *)hit->arg0;
-	pte_t pte = __pte(regs_return_value(regs));
-	unsigned long pfn;
 
-	if (!vma || vma->vm_mm == current->mm || !pte_present(pte))
+	if (!vma || vma->vm_mm == current->mm)
 		return false;
-	pfn = pte_pfn(pte);
-	if (!pfn_valid(pfn))
+	hit->slot = migrace_own_cleared(__pte(regs_return_value(regs)),
+					&hit->folio);
+	return hit->slot;
+}
+
+/*
+ * pte-clear, flush deferred: set_tlb_ubc_flush_pending(mm, pteval, ...) runs
+ * between the clear and the migration entry, with the old PTE in hand. The
+ * window widens as it returns: on arm64 the invalidation has been issued by
+ * then (readers fault); on x86 no flush goes out until the batch's end.
+ */
+static bool pte_defer_match(struct migrace_window *w, struct pt_regs *regs,
+			    struct migrace_hit *hit)
+{
+	const struct mm_struct *mm = (void *)hit->arg0;
+
+	if (!mm || mm == current->mm)
 		return false;
-	hit->folio = page_folio(pfn_to_page(pfn));
-	hit->slot = own_slot(hit->folio);
-	if (!hit->slot)
-		return false;
-	if (MIGRACE_PTE_CLEAR_FLUSHES_AT_ONCE)
-		migrace_count(MC_TLB_FLUSH_IMMEDIATE, 1);
-	else
-		migrace_count(MC_TLB_FLUSH_DEFERRED, 1);
-	return true;
+	hit->slot = migrace_own_cleared(__pte(hit->arg1), &hit->folio);
+	return hit->slot;
 }
 
 /* freeze: at the refcount check, for a folio current is migrating. */
@@ -101,10 +120,14 @@ struct migrace_window migrace_windows[] = {
 		.name = "pte-clear",
 		.widens = "try_to_migrate_one() from PTE clear to migration entry",
 		.origin = "arm64 migration selftest failure, 2024 (shmem_fault ref)",
-		.kernels = "6.1 (ptep_clear_flush); 6.4+ clear inline: unavailable",
+		.kernels = "6.1 (ptep_clear_flush); 6.4+ also the deferred flush "
+			   "(set_tlb_ubc_flush_pending); flush=immediate forces the first",
 		.site = MIGRACE_SITE_PTE_CLEAR,
 		.on_return = true,
 		.match = pte_clear_match,
+		.aux_site = MIGRACE_SITE_PTE_DEFER,
+		.aux_match = pte_defer_match,
+		.aux_optional = !MIGRACE_MIGRATE_MAY_DEFER_FLUSH,
 	},
 	{
 		.name = "entry-wait",
@@ -126,7 +149,8 @@ struct migrace_window migrace_windows[] = {
 		.name = "deferred-split",
 		.widens = "deferred_split_scan() while folios sit on its local list",
 		.origin = "2024 deferred split list corruption vs folio_put()",
-		.kernels = "6.1 (split_huge_page_to_list); corruption seen on 6.8-era kernels",
+		.kernels = "6.1 (split_huge_page_to_list); 6.8+ ..._to_order; "
+			   "corruption seen on 6.8-era kernels",
 		.site = MIGRACE_SITE_SPLIT,
 		.match = deferred_split_match,
 		.aux_site = MIGRACE_SITE_SPLIT_SCAN,
@@ -135,3 +159,18 @@ struct migrace_window migrace_windows[] = {
 };
 
 const unsigned int migrace_nr_windows = ARRAY_SIZE(migrace_windows);
+
+bool migrace_flush_forced(void)
+{
+	struct migrace_window *w = &migrace_windows[0];	/* pte-clear */
+	struct migrace_policy *p;
+	bool forced = false;
+
+	if (!atomic_read(&w->armed))
+		return false;
+	rcu_read_lock();
+	p = rcu_dereference(w->policy);
+	forced = p && p->flush_immediate;
+	rcu_read_unlock();
+	return forced;
+}

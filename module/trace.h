@@ -10,6 +10,7 @@
 #define MIGRACE_TRACE_H
 
 #include <linux/tracepoint.h>
+#include "compat.h"
 
 TRACE_EVENT(migrace_window_hit,
 	TP_PROTO(const char *window, u64 widened_ns, bool met, int refs, int base),
@@ -22,7 +23,7 @@ TRACE_EVENT(migrace_window_hit,
 		__field(int, base)
 	),
 	TP_fast_assign(
-		__assign_str(window, window);
+		migrace_assign_str(window, window);
 		__entry->widened_ns = widened_ns;
 		__entry->met = met;
 		__entry->refs = refs;
@@ -44,7 +45,7 @@ TRACE_EVENT(migrace_stray_ref,
 	),
 	TP_fast_assign(
 		__entry->pfn = pfn;
-		__assign_str(kind, kind);
+		migrace_assign_str(kind, kind);
 		__entry->observed = observed;
 		__entry->expected = expected;
 	),

@@ -156,17 +156,28 @@ static u64 window_plan(struct migrace_window *w, struct migrace_policy *p)
 	return ns;
 }
 
+/* The site's first two arguments, kept from a return probe's entry. */
+struct window_args {
+	unsigned long arg[2];
+};
+
 static void window_hit(struct migrace_window *w, struct pt_regs *regs,
-		       unsigned long arg0)
+		       const struct window_args *args,
+		       bool (*match)(struct migrace_window *w, struct pt_regs *regs,
+				     struct migrace_hit *hit))
 {
-	struct migrace_hit hit = { .arg0 = arg0 };
+	struct migrace_hit hit = { };
 	struct migrace_policy p;
 	bool met = false;
 	u64 ns, spent;
 
 	if (!atomic_read(&w->armed) || !migrace_targeted())
 		return;
-	if (!w->match(w, regs, &hit) || !read_policy(w, &p))
+	if (args) {
+		hit.arg0 = args->arg[0];
+		hit.arg1 = args->arg[1];
+	}
+	if (!match(w, regs, &hit) || !read_policy(w, &p))
 		return;
 	atomic64_inc(&w->hits);
 	ns = window_plan(w, &p);
@@ -189,7 +200,9 @@ static void window_hit(struct migrace_window *w, struct pt_regs *regs,
 
 static int window_pre(struct kprobe *kp, struct pt_regs *regs)
 {
-	window_hit(container_of(kp, struct migrace_window, kp), regs, 0);
+	struct migrace_window *w = container_of(kp, struct migrace_window, kp);
+
+	window_hit(w, regs, NULL, w->match);
 	return 0;
 }
 
@@ -197,30 +210,61 @@ NOKPROBE_SYMBOL(window_pre);
 
 /*
  * Only targeted tasks in an armed window take a return instance; it keeps
- * the site's first argument for the match at return.
+ * the site's first two arguments for the match at return.
  */
-static int window_ret_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+static int window_ret_entry_of(struct migrace_window *w,
+			       struct kretprobe_instance *ri, struct pt_regs *regs)
 {
-	struct migrace_window *w =
-		container_of(get_kretprobe(ri), struct migrace_window, krp);
+	struct window_args *a = (struct window_args *)ri->data;
 
 	if (!(atomic_read(&w->armed) && atomic_read(&migrace_inflight.nr) &&
 	      migrace_targeted()))
 		return 1;
-	*(unsigned long *)ri->data = regs_get_kernel_argument(regs, 0);
+	a->arg[0] = regs_get_kernel_argument(regs, 0);
+	a->arg[1] = regs_get_kernel_argument(regs, 1);
 	return 0;
+}
+
+NOKPROBE_SYMBOL(window_ret_entry_of);
+
+static int window_ret_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	return window_ret_entry_of(container_of(get_kretprobe(ri),
+						struct migrace_window, krp), ri, regs);
 }
 
 NOKPROBE_SYMBOL(window_ret_entry);
 
 static int window_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
-	window_hit(container_of(get_kretprobe(ri), struct migrace_window, krp), regs,
-		   *(unsigned long *)ri->data);
+	struct migrace_window *w =
+		container_of(get_kretprobe(ri), struct migrace_window, krp);
+
+	window_hit(w, regs, (struct window_args *)ri->data, w->match);
 	return 0;
 }
 
 NOKPROBE_SYMBOL(window_ret);
+
+/* The window's second path (see struct migrace_window's @aux_match). */
+static int window_aux_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	return window_ret_entry_of(container_of(get_kretprobe(ri),
+						struct migrace_window, aux_krp), ri, regs);
+}
+
+NOKPROBE_SYMBOL(window_aux_entry);
+
+static int window_aux_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct migrace_window *w =
+		container_of(get_kretprobe(ri), struct migrace_window, aux_krp);
+
+	window_hit(w, regs, (struct window_args *)ri->data, w->aux_match);
+	return 0;
+}
+
+NOKPROBE_SYMBOL(window_aux_ret);
 
 static void window_disarm_work(struct work_struct *work)
 {
@@ -236,7 +280,9 @@ static void window_set_enabled(struct migrace_window *w, bool on)
 		on ? enable_kretprobe(&w->krp) : disable_kretprobe(&w->krp);
 	else
 		on ? enable_kprobe(&w->kp) : disable_kprobe(&w->kp);
-	if (w->aux_registered)
+	if (w->aux_registered && w->aux_match)
+		on ? enable_kretprobe(&w->aux_krp) : disable_kretprobe(&w->aux_krp);
+	else if (w->aux_registered)
 		on ? enable_kprobe(&w->aux_kp) : disable_kprobe(&w->aux_kp);
 }
 
@@ -288,7 +334,9 @@ unsigned long migrace_window_nmissed(const struct migrace_window *w)
 	if (!w->registered)
 		return 0;
 	n = w->on_return ? w->krp.nmissed + w->krp.kp.nmissed : w->kp.nmissed;
-	if (w->aux_registered)
+	if (w->aux_registered && w->aux_match)
+		n += w->aux_krp.nmissed + w->aux_krp.kp.nmissed;
+	else if (w->aux_registered)
 		n += w->aux_kp.nmissed;
 	return n;
 }
@@ -312,13 +360,34 @@ static int window_register_main(struct migrace_window *w)
 		w->krp.entry_handler = window_ret_entry;
 		w->krp.handler = window_ret;
 		w->krp.maxactive = 4 * num_possible_cpus();
-		w->krp.data_size = sizeof(unsigned long);
+		w->krp.data_size = sizeof(struct window_args);
 		w->krp.kp.flags = KPROBE_FLAG_DISABLED;
 		return migrace_register_kretprobe(&w->krp, w->site);
 	}
 	w->kp.pre_handler = window_pre;
 	w->kp.flags = KPROBE_FLAG_DISABLED;
 	return migrace_register_kprobe(&w->kp, w->site);
+}
+
+/* A second widening path is a return probe like the first; a marker is not. */
+static int window_register_aux(struct migrace_window *w)
+{
+	if (w->aux_match) {
+		w->aux_krp.entry_handler = window_aux_entry;
+		w->aux_krp.handler = window_aux_ret;
+		w->aux_krp.maxactive = 4 * num_possible_cpus();
+		w->aux_krp.data_size = sizeof(struct window_args);
+		w->aux_krp.kp.flags = KPROBE_FLAG_DISABLED;
+		return migrace_register_kretprobe(&w->aux_krp, w->aux_site);
+	}
+	w->aux_kp.pre_handler = w->aux_handler;
+	w->aux_kp.flags = KPROBE_FLAG_DISABLED;
+	return migrace_register_kprobe(&w->aux_kp, w->aux_site);
+}
+
+static const char *window_aux_symbol(const struct migrace_window *w)
+{
+	return w->aux_match ? w->aux_krp.kp.symbol_name : w->aux_kp.symbol_name;
 }
 
 static void window_register(struct migrace_window *w)
@@ -335,11 +404,14 @@ static void window_register(struct migrace_window *w)
 	w->registered = true;
 	if (w->aux_site == MIGRACE_SITE_NONE)
 		return;
-	w->aux_kp.pre_handler = w->aux_handler;
-	w->aux_kp.flags = KPROBE_FLAG_DISABLED;
-	err = migrace_register_kprobe(&w->aux_kp, w->aux_site);
+	err = window_register_aux(w);
 	if (!err) {
 		w->aux_registered = true;
+		return;
+	}
+	if (w->aux_optional) {
+		pr_info("window %s: no probe at %s on this kernel (path absent)\n",
+			w->name, migrace_sites[w->aux_site].symbols[0]);
 		return;
 	}
 	w->on_return ? unregister_kretprobe(&w->krp) : unregister_kprobe(&w->kp);
@@ -368,7 +440,9 @@ void migrace_windows_unregister(void)
 		struct migrace_window *w = &migrace_windows[i];
 
 		atomic_set(&w->armed, 0);
-		if (w->aux_registered)
+		if (w->aux_registered && w->aux_match)
+			unregister_kretprobe(&w->aux_krp);
+		else if (w->aux_registered)
 			unregister_kprobe(&w->aux_kp);
 		if (w->registered && w->on_return)
 			unregister_kretprobe(&w->krp);
@@ -386,14 +460,18 @@ static void policy_show(struct seq_file *m, struct migrace_window *w)
 {
 	struct migrace_policy p;
 
-	if (!atomic_read(&w->armed) || !read_policy(w, &p))
+	if (!atomic_read(&w->armed) || !read_policy(w, &p)) {
 		seq_puts(m, "none");
-	else if (p.kind == MIGRACE_POLICY_COUNT)
+		return;
+	}
+	if (p.kind == MIGRACE_POLICY_COUNT)
 		seq_puts(m, "count");
 	else if (p.kind == MIGRACE_POLICY_DELAY)
 		seq_printf(m, "delay:%u-%uns", p.min_ns, p.max_ns);
 	else
 		seq_printf(m, "rendezvous:%uns", p.timeout_ns);
+	if (p.flush_immediate)
+		seq_puts(m, ",flush=immediate");
 }
 
 int migrace_windows_show(struct seq_file *m, void *v)
@@ -415,10 +493,12 @@ int migrace_windows_show(struct seq_file *m, void *v)
 	for (i = 0; i < migrace_nr_windows; i++) {
 		struct migrace_window *w = &migrace_windows[i];
 
-		seq_printf(m, "# %s: widens %s; at %s; from %s; kernels %s\n",
+		seq_printf(m, "# %s: widens %s; at %s%s%s; from %s; kernels %s\n",
 			   w->name, w->widens,
 			   w->registered ? (w->on_return ? w->krp.kp.symbol_name :
 					    w->kp.symbol_name) : "-",
+			   w->aux_registered ? " + " : "",
+			   w->aux_registered ? window_aux_symbol(w) : "",
 			   w->origin, w->kernels);
 	}
 	return 0;

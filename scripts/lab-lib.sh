@@ -2,9 +2,13 @@
 # shellcheck shell=bash
 # Functions behind scripts/lab. Sourced, not run. Needs TOP and CACHE set.
 
+# A failure inside $(...) fails the caller too.
+shopt -s inherit_errexit
+
 HOST_PKGS=(qemu-system-x86 qemu-system-arm gcc-aarch64-linux-gnu busybox-static
 	libnuma-dev flex bison bc libelf-dev libssl-dev dwarves cpio linux-kbuild-6.1
-	linux-source-6.1 python3 python3-jsonschema xz-utils make gcc rsync shellcheck)
+	linux-source-6.1 python3 python3-jsonschema xz-utils make gcc rsync shellcheck
+	debootstrap)
 
 die() {
 	echo "lab: error: $*" >&2
@@ -33,10 +37,216 @@ deb_arch() {
 	[ "$1" = x86_64 ] && echo amd64 || echo arm64
 }
 
+# --- the kernel matrix (scripts/kernels.conf) ---------------------------------
+
+KERNELS_CONF=$TOP/scripts/kernels.conf
+DEFAULT_KERNEL=6.1
+
+kernel_names() {
+	awk '!/^#/ && NF { print $1 }' "$KERNELS_CONF"
+}
+
+# kernel_conf K: K_SUITE K_VER K_ABI K_IMAGE K_CC from K's line.
+kernel_conf() {
+	local line
+	line=$(awk -v k="$1" '!/^#/ && $1 == k' "$KERNELS_CONF")
+	[ -n "$line" ] || die "unknown kernel '$1' ($(kernel_names | tr '\n' ' ')debug)"
+	read -r _ K_SUITE K_VER K_ABI K_IMAGE K_CC <<<"$line"
+}
+
+# Where kernel K's files for Debian arch D live.
+kernel_root() {
+	echo "$CACHE/k/$1/$2"
+}
+
 kernel_env() {
-	[ -f "$CACHE/kernel.env" ] || die "no kernel in $CACHE (run: scripts/lab setup)"
+	local k=${1:-$DEFAULT_KERNEL}
+	[ -f "$CACHE/k/$k/kernel.env" ] || lab_setup_kernel "$k" >&2
 	# shellcheck source=/dev/null
-	. "$CACHE/kernel.env"
+	. "$CACHE/k/$k/kernel.env"
+}
+
+# --- a private apt for the other suites --------------------------------------
+
+# The machine's own Debian sources as one-line entries (only read, never
+# changed): deb822 files and sources.list alike; other vendors' repos left out.
+host_sources() {
+	local f deb822=() oneline=()
+	for f in /etc/apt/sources.list.d/*.sources; do [ -f "$f" ] && deb822+=("$f"); done
+	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do [ -f "$f" ] && oneline+=("$f"); done
+	{
+		[ ${#deb822[@]} = 0 ] || awk '/^URIs:/ { u = $2 } /^Suites:/ { $1 = ""; s = $0 }
+			/^$/ { if (u) for (i = split(s, a, " "); i > 0; i--) print u, a[i]; u = "" }
+			END { if (u) for (i = split(s, a, " "); i > 0; i--) print u, a[i] }' "${deb822[@]}"
+		[ ${#oneline[@]} = 0 ] || awk '$1 == "deb" { for (i = 2; i <= NF; i++) if ($i ~ /:\/\//) { print $i, $(i + 1); break } }' \
+			"${oneline[@]}"
+	} | awk '$1 ~ /\/debian(-security)?\/?$/' | sort -u
+}
+
+# The Debian mirror the machine's own apt uses.
+host_mirror() {
+	local uri
+	uri=$(host_sources | awk '$1 !~ /security/ { print $1; exit }')
+	[ -n "$uri" ] || die "cannot find a Debian mirror in the machine's apt sources"
+	echo "$uri"
+}
+
+APT_DIR=$CACHE/apt
+
+apt_opts() {
+	APT_OPTS=(-o "Dir::Etc::SourceList=$APT_DIR/sources.list" -o Dir::Etc::SourceParts=-
+		-o "Dir::State=$APT_DIR/state" -o "Dir::State::status=$APT_DIR/state/status"
+		-o "Dir::Cache=$APT_DIR/cache" -o APT::Architectures::=amd64
+		-o APT::Architectures::=arm64 -o Debug::NoLocking=1 -q)
+}
+
+# Lists of the machine's Debian suites and every suite of kernels.conf;
+# fetched again when that list changes or is older than a day.
+papt_update() {
+	local mirror list
+	apt_opts
+	mirror=$(host_mirror)
+	mkdir -p "$APT_DIR/state/lists/partial" "$APT_DIR/cache/archives/partial"
+	touch "$APT_DIR/state/status"
+	list=$({
+		host_sources
+		awk -v m="$mirror" '!/^#/ && NF { print m, $2 }' "$KERNELS_CONF"
+	} | sort -u | awk '{ print "deb [arch=amd64,arm64 signed-by=/usr/share/keyrings/debian-archive-keyring.gpg]", $1, $2, "main" }')
+	if [ "$list" = "$(cat "$APT_DIR/sources.list" 2>/dev/null)" ] &&
+		[ -n "$(find "$APT_DIR/state/lists" -maxdepth 1 -name '*_Packages*' -mmin -1440)" ]; then
+		return 0
+	fi
+	echo "$list" >"$APT_DIR/sources.list"
+	run_echo apt-get "${APT_OPTS[@]}" update >&2 || die "private apt update failed"
+}
+
+# Newest version of PKG (kernel packages name their ABI: one suite has it).
+papt_version() {
+	apt_opts
+	apt-cache "${APT_OPTS[@]}" madison "$1" 2>/dev/null | awk -F'|' '{ gsub(/ /, "", $2); print $2; exit }'
+}
+
+# fetch_deb PKG VER ARCH ROOT: download (once) and unpack into ROOT.
+fetch_deb() {
+	local pkg=$1 ver=$2 arch=$3 root=$4 deb
+	deb=$CACHE/debs/${pkg}_${ver//:/%3a}_$arch.deb
+	mkdir -p "$CACHE/debs" "$root"
+	if [ ! -s "$deb" ]; then
+		apt_opts
+		(cd "$CACHE/debs" && run_echo apt-get "${APT_OPTS[@]}" download "$pkg:$arch=$ver" >&2) ||
+			die "cannot download $pkg=$ver ($arch); the archive has: $(papt_version "$pkg"); pin that in $KERNELS_CONF"
+	fi
+	[ -f "$root/.unpacked-$(basename "$deb")" ] && return 0
+	run_echo dpkg -x "$deb" "$root" >&2
+	touch "$root/.unpacked-$(basename "$deb")"
+}
+
+# The version and ABI of kernel K, `auto` resolved against its suite.
+resolve_kernel() {
+	kernel_conf "$1"
+	[ "$K_ABI" != auto ] || K_ABI=$(discover_abi)
+	if [ "$K_VER" = auto ]; then
+		K_VER=$(papt_version "linux-headers-$K_ABI-common")
+		[ -n "$K_VER" ] || die "kernel $1: no linux-headers-$K_ABI-common in $K_SUITE"
+	fi
+}
+
+pkg_name() {
+	local t=${1//%a/$K_ABI}
+	echo "${t//%d/$2}"
+}
+
+# Headers build with host tools (linux-kbuild) and, where the kernel's
+# compiler is not the host's, inside a chroot of the kernel's own suite.
+fetch_headers() {
+	local k=$1 d=$2 hroot=$3
+	fetch_deb "linux-headers-$K_ABI-$d" "$K_VER" "$d" "$hroot"
+	fetch_deb "linux-headers-$K_ABI-common" "$K_VER" all "$hroot"
+	fetch_deb "$(kbuild_pkg)" "$K_VER" amd64 "$hroot"
+	[ "$hroot" = "$(chroot_dir "$k")" ] || fix_headers "$hroot" "$d"
+}
+
+kbuild_pkg() {
+	case $K_ABI in
+	6.1.*) echo linux-kbuild-6.1 ;;
+	*) echo "linux-kbuild-$K_ABI" ;;
+	esac
+}
+
+# Debian's headers include the -common tree and link scripts/ to the kbuild
+# package by absolute path: point both into the cache.
+fix_headers() {
+	local root=$1 d=$2 hdr common kb
+	hdr=$root/usr/src/linux-headers-$K_ABI-$d
+	common=$root/usr/src/linux-headers-$K_ABI-common
+	kb=$root/usr/lib/$(kbuild_pkg)
+	[ -d "$hdr" ] && [ -d "$common" ] && [ -d "$kb" ] || die "headers incomplete in $root"
+	sed -i "s|^include /usr/src/linux-headers-$K_ABI-common|include $common|" "$hdr/Makefile"
+	local dir
+	for dir in "$hdr" "$common"; do
+		ln -sfn "$kb/scripts" "$dir/scripts"
+		ln -sfn "$kb/tools" "$dir/tools"
+	done
+}
+
+host_cc() {
+	gcc -dumpversion | sed 's/^/gcc-/; s/\..*//'
+}
+
+# A chroot of the kernel's suite when its compiler is not the host's.
+chroot_dir() {
+	kernel_conf "$1"
+	[ "$K_CC" = "$(host_cc)" ] || echo "$CACHE/chroot/$K_SUITE"
+}
+
+# The chroot's packages: the compiler for both arches, make, objtool's libelf,
+# pahole (7.2's modfinal runs it).
+chroot_pkgs() {
+	echo "$1,make,libc6-dev,libelf1t64,dwarves,$1-aarch64-linux-gnu,binutils-aarch64-linux-gnu"
+}
+
+ensure_chroot() {
+	local dir=$1 suite=$2 pkgs
+	pkgs=$(chroot_pkgs "$3")
+	[ "$(cat "$dir/.ready" 2>/dev/null)" = "$pkgs" ] && return 0
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	run_echo debootstrap --variant=minbase "--include=$pkgs" "$suite" "$dir" "$(host_mirror)" >&2 ||
+		die "debootstrap of $suite failed"
+	echo "$pkgs" >"$dir/.ready"
+}
+
+# Fetch kernel K (both arches) and its headers; write its kernel.env.
+lab_setup_kernel() {
+	local k=$1 d root hroot ch
+	papt_update
+	resolve_kernel "$k"
+	say "kernel $k: Debian $K_SUITE, ABI $K_ABI, package $K_VER, compiler $K_CC"
+	ch=$(chroot_dir "$k")
+	[ -z "$ch" ] || ensure_chroot "$ch" "$K_SUITE" "$K_CC"
+	resolve_kernel "$k"
+	for d in amd64 arm64; do
+		root=$(kernel_root "$k" "$d")
+		fetch_deb "$(pkg_name "$K_IMAGE" "$d")" "$K_VER" "$d" "$root"
+		hroot=${ch:-$root}
+		fetch_headers "$k" "$d" "$hroot"
+	done
+	cat >"$CACHE/k/$k/kernel.env" <<-EOF
+		KNAME=$k
+		KABI=$K_ABI
+		KPKGVER=$K_VER
+		KSUITE=$K_SUITE
+		KCC=$K_CC
+		KCHROOT=$ch
+	EOF
+}
+
+# Userland for the guests (busybox) and the driver's static libnuma.
+fetch_userland() {
+	fetch_pkg "busybox-static" "$CACHE/amd64"
+	fetch_pkg "busybox-static:arm64" "$CACHE/arm64"
+	fetch_pkg "libnuma-dev:arm64" "$CACHE/arm64"
+	fetch_pkg "libnuma1:arm64" "$CACHE/arm64"
 }
 
 # --- setup ---------------------------------------------------------------
@@ -81,7 +291,7 @@ discover_abi() {
 	echo "${dep%-amd64}"
 }
 
-# Download (once) and unpack a package into a root.
+# Download (once) the host suite's current PKG and unpack it into a root.
 fetch_pkg() {
 	local pkg=$1 root=$2 deb
 	mkdir -p "$CACHE/debs" "$root"
@@ -99,80 +309,93 @@ fetch_pkg() {
 pkg_arch() {
 	case $1 in
 	*:arm64) echo arm64 ;;
-	*:all | *-common | linux-source* | linux-kbuild*) echo all ;;
+	*:all) echo all ;;
 	*) echo amd64 ;;
 	esac
 }
 
-# Debian's headers Makefile includes the -common tree by absolute path, and
-# its scripts link to the host's linux-kbuild-6.1. Rewrite the include so the
-# tree works from the cache.
-fix_headers() {
-	local root=$1 abi=$2 arch=$3 hdr
-	hdr=$root/usr/src/linux-headers-$abi-$arch
-	[ -d "$hdr" ] || die "headers missing in $hdr"
-	sed -i "s|^include /usr/src/linux-headers-$abi-common|include $CACHE/common/usr/src/linux-headers-$abi-common|" \
-		"$hdr/Makefile"
-	local d
-	for d in "$hdr" "$CACHE/common/usr/src/linux-headers-$abi-common"; do
-		ln -sfn /usr/lib/linux-kbuild-6.1/scripts "$d/scripts"
-		ln -sfn /usr/lib/linux-kbuild-6.1/tools "$d/tools"
-	done
-}
-
+# scripts/lab setup [--kernel K|all]: packages, userland, kernel K (6.1 by
+# default; `all` for the whole matrix).
 lab_setup() {
-	local abi ver
+	local want=$DEFAULT_KERNEL k
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--kernel) want=${2:-}; shift 2 ;;
+		*) die "setup: unknown option '$1' (--kernel K|all)" ;;
+		esac
+	done
+	[ "$want" = all ] || [ "$want" = debug ] || kernel_conf "$want"
 	install_host_pkgs
-	abi=$(discover_abi)
-	say "Debian 6.1 kernel ABI: $abi"
 	mkdir -p "$CACHE"
-	fetch_pkg "linux-headers-$abi-common:all" "$CACHE/common"
-	fetch_pkg "linux-image-$abi-amd64-unsigned" "$CACHE/amd64"
-	fetch_pkg "linux-headers-$abi-amd64" "$CACHE/amd64"
-	fetch_pkg "busybox-static" "$CACHE/amd64"
-	fetch_pkg "linux-image-$abi-arm64-unsigned:arm64" "$CACHE/arm64"
-	fetch_pkg "linux-headers-$abi-arm64:arm64" "$CACHE/arm64"
-	fetch_pkg "busybox-static:arm64" "$CACHE/arm64"
-	fetch_pkg "libnuma-dev:arm64" "$CACHE/arm64"
-	fetch_pkg "libnuma1:arm64" "$CACHE/arm64"
-	fix_headers "$CACHE/amd64" "$abi" amd64
-	fix_headers "$CACHE/arm64" "$abi" arm64
-	ver=$(basename "$(find "$CACHE/debs" -name "linux-image-$abi-amd64-unsigned_*.deb" | head -n 1)" |
-		cut -d_ -f2)
-	cat >"$CACHE/kernel.env" <<-EOF
-		KABI=$abi
-		KPKGVER=$ver
-	EOF
-	say "cache ready in $CACHE (kernel $abi, package $ver)"
+	fetch_userland
+	papt_update
+	if [ "$want" = all ]; then
+		for k in $(kernel_names); do lab_setup_kernel "$k"; done
+	elif [ "$want" != debug ]; then
+		lab_setup_kernel "$want"
+	fi
+	say "cache ready in $CACHE"
 }
 
 lab_info() {
-	kernel_env
+	local k
 	echo "cache: $CACHE"
-	echo "kernel: $KABI (Debian package $KPKGVER)"
+	for k in $(kernel_names); do
+		if [ -f "$CACHE/k/$k/kernel.env" ]; then
+			kernel_env "$k"
+			echo "kernel $k: $KABI (Debian $KSUITE, package $KPKGVER, compiler $KCC${KCHROOT:+ in $KCHROOT})"
+		else
+			echo "kernel $k: not fetched (scripts/lab setup --kernel $k)"
+		fi
+	done
 }
 
 # --- the KUnit/debug kernel ------------------------------------------------
 
+# checkpatch.pl and kunit.py come from the host's linux-source-6.1.
 SRC_TARBALL=/usr/src/linux-source-6.1.tar.xz
 
 kernel_src() {
-	local src=$CACHE/src/linux-source-6.1
+	unpack_src "$SRC_TARBALL" "$CACHE/src/linux-source-6.1"
+}
+
+# unpack_src TARBALL DIR: unpack (once); print DIR.
+unpack_src() {
+	local tarball=$1 src=$2
 	if [ ! -f "$src/.unpacked" ]; then
-		[ -f "$SRC_TARBALL" ] || die "missing $SRC_TARBALL (run: scripts/lab setup)"
-		mkdir -p "$CACHE/src"
-		run_echo tar -C "$CACHE/src" -xJf "$SRC_TARBALL"
+		[ -f "$tarball" ] || die "missing $tarball (run: scripts/lab setup)"
+		mkdir -p "$(dirname "$src")"
+		run_echo tar -C "$(dirname "$src")" -xJf "$tarball" >&2
 		touch "$src/.unpacked"
 	fi
 	echo "$src"
 }
 
+# The debug kernel is built from the linux-source of this matrix kernel.
+DEBUG_BASE=6.12
+
+debug_series() {
+	local v=${K_ABI%%[-+]*}
+	echo "${v%.*}"
+}
+
+# linux-source of DEBUG_BASE, unpacked; sets DEBUG_SRCVER.
+debug_src() {
+	local series root
+	resolve_kernel "$DEBUG_BASE"
+	series=$(debug_series)
+	root=$CACHE/k/$DEBUG_BASE/source
+	papt_update
+	fetch_deb "linux-source-$series" "$K_VER" all "$root"
+	DEBUG_SRCVER=$K_VER
+	unpack_src "$root/usr/src/linux-source-$series.tar.xz" "$CACHE/src/$K_VER/linux-source-$series"
+}
+
 # Build dir of the debug kernel: keyed by the fragment and the source version.
 kernel_dir() {
-	local frag=$1 srcver key
-	srcver=$(dpkg-query -W -f='${Version}' linux-source-6.1 2>/dev/null) ||
-		die "linux-source-6.1 is not installed (run: scripts/lab setup)"
-	key=$( (cat "$frag"; echo "src=$srcver arch=x86_64") | sha256sum | cut -c1-12)
+	local frag=$1 key
+	resolve_kernel "$DEBUG_BASE"
+	key=$( (cat "$frag"; echo "src=$K_VER arch=x86_64") | sha256sum | cut -c1-12)
 	echo "$CACHE/kernel/x86_64-$key"
 }
 
@@ -203,7 +426,7 @@ lab_kernel() {
 		echo "$out"
 		return 0
 	fi
-	src=$(kernel_src)
+	src=$(debug_src)
 	mkdir -p "$out"
 	cp "$frag" "$out/.config"
 	run_echo make -s -C "$src" O="$out" ARCH=x86_64 olddefconfig >&2
@@ -216,75 +439,115 @@ lab_kernel() {
 
 # --- build -----------------------------------------------------------------
 
-# Flavor: stock-x86_64, stock-arm64 (Debian's kernels) or debug-x86_64 (ours).
+# A kernel name as the user gives it: `stock` is the default kernel.
+kernel_name() {
+	case $1 in
+	stock) echo "$DEFAULT_KERNEL" ;;
+	*) echo "$1" ;;
+	esac
+}
+
+check_kind() {
+	case $2 in
+	debug) [ "$1" = x86_64 ] || die "the debug kernel is built for x86_64 only" ;;
+	*) kernel_conf "$2" ;;
+	esac
+}
+
 flavor_of() {
 	echo "$2-$1"
 }
 
-# Kernel build dir (KDIR) and boot image of a flavor.
+# Kernel build dir (KDIR) of a flavor, as seen by the compiler (inside the
+# chroot for a kernel built there).
 flavor_kdir() {
-	local arch=$1 kind=$2
-	if [ "$kind" = debug ]; then
+	local arch=$1 k=$2 d
+	if [ "$k" = debug ]; then
 		kernel_dir "$TOP/kunit/migrace.config"
 		return
 	fi
-	kernel_env
-	echo "$CACHE/$(deb_arch "$arch")/usr/src/linux-headers-$KABI-$(deb_arch "$arch")"
+	kernel_env "$k"
+	d=$(deb_arch "$arch")
+	if [ -n "$KCHROOT" ]; then
+		echo "/usr/src/linux-headers-$KABI-$d"
+	else
+		echo "$(kernel_root "$k" "$d")/usr/src/linux-headers-$KABI-$d"
+	fi
 }
 
 flavor_image() {
-	local arch=$1 kind=$2
-	if [ "$kind" = debug ]; then
+	local arch=$1 k=$2
+	if [ "$k" = debug ]; then
 		echo "$(kernel_dir "$TOP/kunit/migrace.config")/arch/x86/boot/bzImage"
 		return
 	fi
-	kernel_env
-	echo "$CACHE/$(deb_arch "$arch")/boot/vmlinuz-$KABI-$(deb_arch "$arch")"
+	find "$(kernel_root "$k" "$(deb_arch "$arch")")" -name 'vmlinuz*' -type f | sort | head -n 1
 }
 
 cross_of() {
 	[ "$1" = arm64 ] && echo aarch64-linux-gnu- || echo ""
 }
 
+# make_module ARCH K TREE: kbuild the module tree for flavor (ARCH, K).
+make_module() {
+	local arch=$1 k=$2 tree=$3 kdir cross
+	KCHROOT=
+	[ "$k" = debug ] || kernel_env "$k"
+	kdir=$(flavor_kdir "$arch" "$k")
+	cross=$(cross_of "$arch")
+	if [ -z "$KCHROOT" ]; then
+		[ -e "$kdir/Makefile" ] || die "no kernel tree at $kdir (run: scripts/lab setup)"
+		run_echo make -s -C "$kdir" M="$tree" ARCH="$arch" CROSS_COMPILE="$cross" W=1 modules >&2
+		return
+	fi
+	# The kernel's own compiler lives in its suite's chroot: build a copy there.
+	local inner=/build/$(flavor_of "$arch" "$k")
+	mkdir -p "$KCHROOT$inner"
+	rsync -a --delete "$tree/" "$KCHROOT$inner/"
+	# A private mount namespace gives it a /proc (objtool reads it) that
+	# goes away with the build.
+	run_echo unshare --mount --fork sh -c 'mount -t proc proc "$1/proc" && shift && exec chroot "$@"' \
+		sh "$KCHROOT" "$KCHROOT" make -s -C "$kdir" M="$inner" ARCH="$arch" \
+		CROSS_COMPILE="$cross" CC="${cross:-x86_64-linux-gnu-}$KCC" W=1 modules >&2
+	rsync -a --delete "$KCHROOT$inner/" "$tree/"
+}
+
 # Build migrace.ko (+ migrace_kunit.ko where the kernel has KUnit) and the
 # static driver for one flavor, in a copy of the tree under the cache.
 build_flavor() {
-	local arch=$1 kind=$2 out kdir cross
-	out=$CACHE/build/$(flavor_of "$arch" "$kind")
-	kdir=$(flavor_kdir "$arch" "$kind")
-	[ -e "$kdir/Makefile" ] || die "no kernel tree at $kdir (run: scripts/lab setup${kind:+ / scripts/lab kernel})"
-	cross=$(cross_of "$arch")
+	local arch=$1 k=$2 out
+	out=$CACHE/build/$(flavor_of "$arch" "$k")
 	mkdir -p "$out/tree"
 	rsync -a --delete --exclude build --exclude '*.o' --exclude '*.ko' \
 		"$TOP/Kbuild" "$TOP/module" "$TOP/kunit" "$out/tree/"
-	run_echo make -s -C "$kdir" M="$out/tree" ARCH="$arch" CROSS_COMPILE="$cross" W=1 modules >&2
-	run_echo make -s -C "$TOP/userspace" ARCH="$arch" CC="${cross}gcc" \
+	make_module "$arch" "$k" "$out/tree"
+	run_echo make -s -C "$TOP/userspace" ARCH="$arch" CC="$(cross_of "$arch")gcc" \
 		NUMA_PREFIX="$CACHE/$(deb_arch "$arch")" BUILD="$out/userspace" \
 		OUT="$out/migrace" >&2
 	echo "$out"
 }
 
-# scripts/lab build --arch A [--kernel stock|debug]
+# scripts/lab build --arch A [--kernel K] [--out DIR]
 lab_build() {
-	local arch=x86_64 kind=stock
+	local arch=x86_64 k=$DEFAULT_KERNEL out="" b
 	while [ $# -gt 0 ]; do
 		case $1 in
 		--arch) arch=${2:-}; shift 2 ;;
-		--kernel) kind=${2:-}; shift 2 ;;
-		*) die "build: unknown option '$1'" ;;
+		--kernel) k=$(kernel_name "${2:-}"); shift 2 ;;
+		--out) out=${2:-}; shift 2 ;;
+		*) die "build: unknown option '$1' (--arch, --kernel, --out)" ;;
 		esac
 	done
 	check_arch "$arch"
-	check_kind "$arch" "$kind"
-	build_flavor "$arch" "$kind"
-}
-
-check_kind() {
-	case $2 in
-	stock) ;;
-	debug) [ "$1" = x86_64 ] || die "the debug kernel is built for x86_64 only" ;;
-	*) die "unknown kernel '$2' (stock or debug)" ;;
-	esac
+	check_kind "$arch" "$k"
+	b=$(build_flavor "$arch" "$k")
+	if [ -n "$out" ]; then
+		mkdir -p "$out"
+		cp "$b/tree/module/migrace.ko" "$b/migrace" "$out/"
+		cp "$b"/tree/kunit/*.ko "$out/" 2>/dev/null || true
+		say "built for $k $arch: $out/migrace.ko $out/migrace"
+	fi
+	echo "$b"
 }
 
 # --- run ---------------------------------------------------------------------
@@ -293,14 +556,19 @@ check_kind() {
 VIRTIO_MODS=(virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio_console)
 
 add_virtio_mods() {
-	local arch=$1 root=$2 m f mdir
-	kernel_env
-	mdir=$CACHE/$(deb_arch "$arch")/lib/modules/$KABI-$(deb_arch "$arch")
+	local arch=$1 k=$2 root=$3 m f mdir d
+	kernel_env "$k"
+	d=$(deb_arch "$arch")
+	mdir=$(find "$(kernel_root "$k" "$d")" -maxdepth 4 -type d -path "*/modules/$KABI-$d" | head -n 1)
 	mkdir -p "$root/lib/virtio"
+	[ -n "$mdir" ] && [ -d "$mdir/kernel/drivers" ] || return 0	# all built in
 	for m in "${VIRTIO_MODS[@]}"; do
-		f=$(find "$mdir/kernel/drivers" -name "$m.ko" | head -n 1)
+		f=$(find "$mdir/kernel/drivers" -name "$m.ko*" | head -n 1)
 		[ -n "$f" ] || continue
-		cp "$f" "$root/lib/virtio/"
+		case $f in
+		*.xz) xz -dc "$f" >"$root/lib/virtio/$m.ko" ;;
+		*) cp "$f" "$root/lib/virtio/$m.ko" ;;
+		esac
 		echo "$m" >>"$root/lib/virtio/order"
 	done
 }
@@ -316,7 +584,7 @@ make_root() {
 	cp "$build"/tree/module/migrace.ko "$root/migrace/" 2>/dev/null || true
 	cp "$build"/tree/kunit/*.ko "$root/migrace/" 2>/dev/null || true
 	cp "$build/migrace" "$root/migrace/" 2>/dev/null || true
-	[ "$kind" = stock ] && add_virtio_mods "$arch" "$root"
+	[ "$kind" = debug ] || add_virtio_mods "$arch" "$kind" "$root"
 	for f in "${ADD_FILES[@]}"; do
 		cp -a "$f" "$root/migrace/"
 	done
@@ -374,16 +642,16 @@ lab_audit() {
 	return 0
 }
 
-# scripts/lab run --arch A [--kernel stock|debug] [--cpus N] [--mem MB]
+# scripts/lab run --arch A [--kernel K|debug] [--cpus N] [--mem MB]
 #   [--timeout S] [--add FILE]... [--out DIR] [--log FILE] [--no-build] -- CMD...
 lab_run() {
-	local arch=x86_64 kind=stock cpus=4 mem=2048 timeout=300 outdir="" log="" build=1
+	local arch=x86_64 kind=$DEFAULT_KERNEL cpus=4 mem=2048 timeout=300 outdir="" log="" build=1
 	ADD_FILES=()
 	APPEND=${APPEND:-}
 	while [ $# -gt 0 ]; do
 		case $1 in
 		--arch) arch=${2:-}; shift 2 ;;
-		--kernel) kind=${2:-}; shift 2 ;;
+		--kernel) kind=$(kernel_name "${2:-}"); shift 2 ;;
 		--cpus) cpus=${2:-}; shift 2 ;;
 		--mem) mem=${2:-}; shift 2 ;;
 		--timeout) timeout=${2:-}; shift 2 ;;
@@ -415,8 +683,9 @@ guest_run() {
 	shift 8
 	bdir=$CACHE/build/$(flavor_of "$arch" "$kind")
 	[ "$build" = 1 ] && bdir=$(build_flavor "$arch" "$kind")
+	[ "$kind" = debug ] || kernel_env "$kind"
 	image=$(flavor_image "$arch" "$kind")
-	[ -f "$image" ] || die "no kernel image $image (run: scripts/lab setup)"
+	[ -f "$image" ] || die "no kernel image for $kind $arch (run: scripts/lab setup --kernel $kind)"
 	command -v "qemu-system-$( [ "$arch" = arm64 ] && echo aarch64 || echo x86_64)" >/dev/null ||
 		die "qemu for $arch is not installed (run: scripts/lab setup)"
 	work=$(mktemp -d "${TMPDIR:-/tmp}/migrace-guest.XXXXXX")

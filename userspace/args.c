@@ -29,6 +29,7 @@ const char *const access_names[3] = {
 static const char *const policy_names[] = { "count", "delay", "rendezvous" };
 
 /* The module's keys and the policies that take them (module/control.c). */
+#define P_COUNT		(1u << 0)
 #define P_DELAY		(1u << 1)
 #define P_RENDEZVOUS	(1u << 2)
 static const struct {
@@ -38,7 +39,11 @@ static const struct {
 	{ "delay_us", P_DELAY }, { "min_us", P_DELAY }, { "max_us", P_DELAY },
 	{ "prob", P_DELAY | P_RENDEZVOUS }, { "every", P_DELAY | P_RENDEZVOUS },
 	{ "times", P_DELAY | P_RENDEZVOUS }, { "timeout_us", P_RENDEZVOUS },
+	{ "flush", P_COUNT | P_DELAY | P_RENDEZVOUS },
 };
+
+/* flush= takes a word, every other key a decimal. */
+static const char *const flush_words[] = { "kernel", "immediate" };
 
 #define WINDOW_NAME_MAX	23	/* MIGRACE_NAME_LEN - 1 in the module */
 
@@ -175,11 +180,16 @@ static int policy_token(const char *tok, int i, int *policy, const char *what, F
 	k = key_lookup(key);
 	if (k < 0)
 		return bad_value(err, what, tok,
-				 "key one of delay_us min_us max_us prob every times timeout_us");
+				 "key one of delay_us min_us max_us prob every times timeout_us flush");
 	if (!(policy_keys[k].policies & (1u << *policy))) {
 		snprintf(want, sizeof(want), "%s does not apply to policy %s", key,
 			 policy_names[*policy]);
 		return bad_value(err, what, tok, want);
+	}
+	if (!strcmp(key, "flush")) {
+		if (lookup(eq + 1, flush_words, ARRAY_SIZE(flush_words)) < 0)
+			return bad_value(err, what, tok, "flush=kernel or flush=immediate");
+		return 0;
 	}
 	if (!all_digits(eq + 1) || strlen(eq + 1) > 19)
 		return bad_value(err, what, tok, "KEY=decimal integer");
