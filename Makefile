@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # migrace top-level build.
 #   make [KDIR=...] [ARCH=arm64]   module/migrace.ko and userspace/migrace
-#   make lab                       set up the lab, run the default scenario in an x86_64 guest
+#   make lab [LAB_KERNEL=6.12] [LAB_ARCH=arm64]
+#                                  set up the lab, run the default scenario in a guest
 #   make check                     the whole test suite; ends with `N passed, N failed`
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
@@ -13,6 +14,7 @@ CROSS_COMPILE ?= aarch64-linux-gnu-
 endif
 endif
 LAB_ARCH ?= x86_64
+LAB_KERNEL ?= 6.1
 
 .PHONY: all module userspace lab check clean
 
@@ -25,8 +27,9 @@ userspace:
 	$(MAKE) -C userspace ARCH=$(ARCH) CC=$(CROSS_COMPILE)gcc $(if $(NUMA_PREFIX),NUMA_PREFIX=$(NUMA_PREFIX))
 
 lab:
-	scripts/lab setup
-	scripts/lab run --arch $(LAB_ARCH) --add scripts/guest/default.sh -- 'sh default.sh'
+	scripts/lab setup --kernel $(LAB_KERNEL)
+	scripts/lab run --arch $(LAB_ARCH) --kernel $(LAB_KERNEL) --add scripts/guest/default.sh \
+		-- 'sh default.sh'
 
 check:
 	scripts/check

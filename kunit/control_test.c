@@ -60,6 +60,18 @@ static const struct parse_ok_case parse_ok_cases[] = {
 	{ "arm-times-u64-max", "arm x times=18446744073709551615",
 	  MIGRACE_CMD_ARM, "x",
 	  POLICY(DELAY, 100, 100, 100, 1, 18446744073709551615ULL, 500) },
+	{ "arm-flush-immediate", "arm pte-clear rendezvous flush=immediate",
+	  MIGRACE_CMD_ARM, "pte-clear",
+	  { .kind = MIGRACE_POLICY_RENDEZVOUS, .min_ns = 100 * US,
+	    .max_ns = 100 * US, .prob_pct = 100, .every = 1,
+	    .timeout_ns = 500 * US, .flush_immediate = true } },
+	{ "arm-flush-immediate-count", "arm pte-clear count flush=immediate",
+	  MIGRACE_CMD_ARM, "pte-clear",
+	  { .kind = MIGRACE_POLICY_COUNT, .min_ns = 100 * US,
+	    .max_ns = 100 * US, .prob_pct = 100, .every = 1,
+	    .timeout_ns = 500 * US, .flush_immediate = true } },
+	{ "arm-flush-kernel", "arm pte-clear flush=kernel", MIGRACE_CMD_ARM,
+	  "pte-clear", DEFAULT_POLICY(DELAY) },
 	{ "arm-longest-name", "arm abcdefghijklmnopqrstu-9", MIGRACE_CMD_ARM,
 	  "abcdefghijklmnopqrstu-9", DEFAULT_POLICY(DELAY) },
 	{ "disarm-all", "disarm all", MIGRACE_CMD_DISARM, "all" },
@@ -103,6 +115,12 @@ static const struct parse_bad_case parse_bad_cases[] = {
 	  "abcdefghijklmnopqrstu-90" },
 	{ "arm-unknown-word", "arm x sleep", "sleep" },
 	{ "arm-unknown-key", "arm x color=red", "color=red" },
+	{ "arm-flush-other-window", "arm freeze flush=immediate",
+	  "flush=immediate" },
+	{ "arm-flush-all-windows", "arm all count flush=immediate",
+	  "flush=immediate" },
+	{ "arm-flush-bad-word", "arm pte-clear flush=later", "flush=later" },
+	{ "arm-flush-number", "arm pte-clear flush=1", "flush=1" },
 	{ "arm-empty-key", "arm x =5", "=5" },
 	{ "arm-key-prefix", "arm x delay=5", "delay=5" },
 	{ "arm-key-upper-case", "arm x DELAY_US=5", "DELAY_US=5" },
@@ -183,6 +201,7 @@ static void expect_policy(struct kunit *test, const struct migrace_policy *got,
 	KUNIT_EXPECT_EQ(test, got->every, want->every);
 	KUNIT_EXPECT_EQ(test, got->times, want->times);
 	KUNIT_EXPECT_EQ(test, got->timeout_ns, want->timeout_ns);
+	KUNIT_EXPECT_EQ(test, got->flush_immediate, want->flush_immediate);
 }
 
 static void expect_target(struct kunit *test, const struct migrace_target *got,

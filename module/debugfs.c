@@ -130,6 +130,7 @@ static unsigned int first_real_frame(const struct migrace_attrib_rec *rec)
 		"opt_pre_handler", "optimized_callback", "int3", "do_int3",
 		"0x", "exc_int3", "asm_exc_int3", "el1", "call_break_hook",
 		"brk_handler", "do_debug_exception", "trampoline_probe_handler",
+		"__kretprobe", "do_el1_brk64",
 	};
 	char name[KSYM_SYMBOL_LEN];
 	unsigned int j, k;

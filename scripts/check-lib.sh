@@ -66,10 +66,19 @@ tap_name() {
 
 # --- stages ----------------------------------------------------------------
 
+# A stage by name: K-ARCH is the guest suite on kernel K of the matrix.
+run_stage() {
+	case $1 in
+	*-x86_64 | *-arm64) guest_stage "${1##*-}" "${1%-*}" "${MIGRACE_SECONDS:-4}" ;;
+	*) "stage_$1" ;;
+	esac
+}
+
 # What every later stage needs: packages, Debian's kernels, linux-source
 # (checkpatch.pl, kunit.py). Idempotent; fast when all is there.
 stage_setup() {
-	run_test "setup: lab setup (packages, Debian kernels, cache)" "$LAB" setup
+	run_test "setup: lab setup (packages, every kernel of the matrix, cache)" \
+		"$LAB" setup --kernel all
 	run_test "setup: linux-source unpacked (checkpatch.pl, kunit.py)" kernel_src_path
 }
 
@@ -108,8 +117,13 @@ stage_style() {
 }
 
 stage_build() {
-	run_test "build: module + driver, x86_64, W=1" "$LAB" build --arch x86_64
-	run_test "build: module + driver, arm64, W=1" "$LAB" build --arch arm64
+	local k a
+	for k in $(awk '!/^#/ && NF { print $1 }' "$TOP/scripts/kernels.conf"); do
+		for a in x86_64 arm64; do
+			run_test "build: module + driver, $k $a, W=1 -Werror" \
+				"$LAB" build --arch "$a" --kernel "$k" --out "$RESULTS/build-$k-$a"
+		done
+	done
 }
 
 # expect_fail NAME WANT_RC WANT_TEXT CMD...: CMD must exit WANT_RC (or any
@@ -132,6 +146,10 @@ stage_lab() {
 	local L=("$LAB" run --arch x86_64 --no-build)
 	expect_fail "lab: unknown arch is one clear error" 1 "unknown arch 'sparc'" \
 		"$LAB" run --arch sparc -- true
+	expect_fail "lab: unknown kernel is one clear error naming the matrix" 1 \
+		"unknown kernel '4.19' (6.1 6.12 7.2 debug)" "$LAB" run --kernel 4.19 -- true
+	run_test "lab: build --out leaves migrace.ko (vermagic 7.2) and migrace" \
+		build_out_ok 7.2 arm64
 	expect_fail "lab: guest exit status passes through" 3 "guest command exited 3" \
 		"${L[@]}" --timeout 120 -- 'test -d /sys/devices/system/node/node1 && exit 3'
 	expect_fail "lab: a kernel WARNING in the guest fails the run, naming it" 1 \
@@ -139,6 +157,15 @@ stage_lab() {
 		"${L[@]}" --timeout 120 -- 'echo "WARNING: CPU: 9 PID: 1 at migrace-selftest" >/dev/kmsg'
 	expect_fail "lab: a guest that never powers off fails at its timeout" 1 \
 		"no power-off within 30s" "${L[@]}" --timeout 30 -- 'sleep 600'
+}
+
+# build_out_ok K ARCH: `build --out DIR` leaves that kernel's module there.
+build_out_ok() {
+	local dir=$RESULTS/lab-build-$1-$2
+	rm -rf "$dir"
+	"$LAB" build --arch "$2" --kernel "$1" --out "$dir" >/dev/null &&
+		test -x "$dir/migrace" && test -f "$dir/migrace.ko" &&
+		strings "$dir/migrace.ko" | grep -q "^vermagic=$1"
 }
 
 # guest_stage ARCH KERNEL SECONDS: the integration script in a guest.
@@ -157,11 +184,11 @@ guest_stage() {
 }
 
 stage_x86_64() {
-	guest_stage x86_64 stock "${MIGRACE_SECONDS:-4}"
+	guest_stage x86_64 6.1 "${MIGRACE_SECONDS:-4}"
 }
 
 stage_arm64() {
-	guest_stage arm64 stock "${MIGRACE_SECONDS:-4}"
+	guest_stage arm64 6.1 "${MIGRACE_SECONDS:-4}"
 }
 
 stage_kunit() {

@@ -620,7 +620,7 @@ qemu_args() {
 	if [ "$arch" = x86_64 ]; then
 		QEMU_ARGS=(qemu-system-x86_64 -cpu max "${QEMU_ARGS[@]}"
 			-object "memory-backend-ram,id=d1,size=512M" -device "pc-dimm,id=dimm1,memdev=d1,node=1"
-			-append "console=ttyS0 panic=-1 $APPEND")
+			-append "console=ttyS0 panic=-1 memhp_default_state=offline $APPEND")
 	else
 		QEMU_ARGS=(qemu-system-aarch64 -M virt -cpu "max,pauth-impdef=on" "${QEMU_ARGS[@]}"
 			-append "console=ttyAMA0 panic=-1 $APPEND")
