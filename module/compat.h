@@ -54,7 +54,7 @@ int migrace_register_kretprobe(struct kretprobe *krp, enum migrace_site site);
  * first on 6.1 and later (its ptep/ptl arguments vary); 7.x calls the entry
  * a software leaf (linux/leafops.h, softleaf_entry_wait_on_locked()).
  */
-#if __has_include(<linux/leafops.h>)
+#if __has_include("linux/leafops.h")
 #include <linux/leafops.h>
 
 static inline struct folio *migrace_entry_wait_folio(struct pt_regs *regs)

@@ -18,8 +18,8 @@ const struct migrace_site_desc migrace_sites[MIGRACE_SITE_COUNT] = {
 		"PTE cleared, its TLB flush deferred to the batch",
 		{ "set_tlb_ubc_flush_pending", "set_tlb_ubc_flush_pending.isra.0" },
 		"6.4+: ptep_get_and_clear() then this, under TTU_BATCH_FLUSH; "
-		"gcc's .isra clone keeps (mm, pteval) first (a changed layout "
-		"fails the pfn match: a miss, never a false hit)",
+		"gcc's .isra clone keeps (mm, pteval) first; "
+		"a changed layout fails the pfn match: a miss, never a false hit",
 	},
 	[MIGRACE_SITE_TRY_TO_MIGRATE] = {
 		"unmap for migration", { "try_to_migrate" }, "5.15+",
@@ -33,8 +33,9 @@ const struct migrace_site_desc migrace_sites[MIGRACE_SITE_COUNT] = {
 	[MIGRACE_SITE_MOVE] = {
 		"one pass moves an unmapped folio (every refcount check)",
 		{ "move_to_new_folio" },
-		"static; 6.1: the check is in folio_migrate_mapping(); 6.12+: "
-		"__migrate_folio() checks before it; hugetlb: its own move-mapping",
+		"static; 6.1: the check is in folio_migrate_mapping(); "
+		"6.12+: __migrate_folio() checks first; "
+		"hugetlb: its own move-mapping",
 	},
 	[MIGRACE_SITE_ENTRY_WAIT] = {
 		"wait on a migration entry",

@@ -120,8 +120,9 @@ struct migrace_window migrace_windows[] = {
 		.name = "pte-clear",
 		.widens = "try_to_migrate_one() from PTE clear to migration entry",
 		.origin = "arm64 migration selftest failure, 2024 (shmem_fault ref)",
-		.kernels = "6.1 (ptep_clear_flush); 6.4+ also the deferred flush "
-			   "(set_tlb_ubc_flush_pending); flush=immediate forces the first",
+		.kernels = "6.1 (ptep_clear_flush); "
+			   "6.4+ also set_tlb_ubc_flush_pending (deferred flush); "
+			   "flush=immediate forces the first",
 		.site = MIGRACE_SITE_PTE_CLEAR,
 		.on_return = true,
 		.match = pte_clear_match,

@@ -59,11 +59,13 @@ kernel_root() {
 	echo "$CACHE/k/$1/$2"
 }
 
+# KNAME KABI KPKGVER KSUITE KCC KCHROOT of kernel K (fetched if missing).
 kernel_env() {
 	local k=${1:-$DEFAULT_KERNEL}
 	[ -f "$CACHE/k/$k/kernel.env" ] || lab_setup_kernel "$k" >&2
 	# shellcheck source=/dev/null
 	. "$CACHE/k/$k/kernel.env"
+	: "${KABI:?}" "${KSUITE:?}" "${KCC:?}" "${KPKGVER:?}"
 }
 
 # --- a private apt for the other suites --------------------------------------
@@ -180,7 +182,9 @@ fix_headers() {
 	hdr=$root/usr/src/linux-headers-$K_ABI-$d
 	common=$root/usr/src/linux-headers-$K_ABI-common
 	kb=$root/usr/lib/$(kbuild_pkg)
-	[ -d "$hdr" ] && [ -d "$common" ] && [ -d "$kb" ] || die "headers incomplete in $root"
+	if ! [ -d "$hdr" ] || ! [ -d "$common" ] || ! [ -d "$kb" ]; then
+		die "headers incomplete in $root"
+	fi
 	sed -i "s|^include /usr/src/linux-headers-$K_ABI-common|include $common|" "$hdr/Makefile"
 	local dir
 	for dir in "$hdr" "$common"; do
@@ -379,7 +383,7 @@ debug_series() {
 	echo "${v%.*}"
 }
 
-# linux-source of DEBUG_BASE, unpacked; sets DEBUG_SRCVER.
+# linux-source of DEBUG_BASE, unpacked.
 debug_src() {
 	local series root
 	resolve_kernel "$DEBUG_BASE"
@@ -387,7 +391,6 @@ debug_src() {
 	root=$CACHE/k/$DEBUG_BASE/source
 	papt_update
 	fetch_deb "linux-source-$series" "$K_VER" all "$root"
-	DEBUG_SRCVER=$K_VER
 	unpack_src "$root/usr/src/linux-source-$series.tar.xz" "$CACHE/src/$K_VER/linux-source-$series"
 }
 
@@ -497,17 +500,20 @@ make_module() {
 	cross=$(cross_of "$arch")
 	if [ -z "$KCHROOT" ]; then
 		[ -e "$kdir/Makefile" ] || die "no kernel tree at $kdir (run: scripts/lab setup)"
-		run_echo make -s -C "$kdir" M="$tree" ARCH="$arch" CROSS_COMPILE="$cross" W=1 modules >&2
+		run_echo make -s -j"$(nproc)" -C "$kdir" M="$tree" ARCH="$arch" \
+			CROSS_COMPILE="$cross" W=1 modules >&2
 		return
 	fi
 	# The kernel's own compiler lives in its suite's chroot: build a copy there.
-	local inner=/build/$(flavor_of "$arch" "$k")
+	local inner
+	inner=/build/$(flavor_of "$arch" "$k")
 	mkdir -p "$KCHROOT$inner"
 	rsync -a --delete "$tree/" "$KCHROOT$inner/"
 	# A private mount namespace gives it a /proc (objtool reads it) that
-	# goes away with the build.
+	# goes away with the build. $1 of the inner sh is the chroot.
+	# shellcheck disable=SC2016
 	run_echo unshare --mount --fork sh -c 'mount -t proc proc "$1/proc" && shift && exec chroot "$@"' \
-		sh "$KCHROOT" "$KCHROOT" make -s -C "$kdir" M="$inner" ARCH="$arch" \
+		sh "$KCHROOT" "$KCHROOT" make -s -j"$(nproc)" -C "$kdir" M="$inner" ARCH="$arch" \
 		CROSS_COMPILE="$cross" CC="${cross:-x86_64-linux-gnu-}$KCC" W=1 modules >&2
 	rsync -a --delete "$KCHROOT$inner/" "$tree/"
 }

@@ -250,6 +250,13 @@ static const struct arm_case arm_cases[] = {
 	{ "rendezvous keys", "arm w rendezvous timeout_us=300 prob=10 every=2 times=5", 0,
 	  "arm w rendezvous timeout_us=300 prob=10 every=2 times=5\n" },
 	{ "delay range", "arm w delay min_us=10 max_us=90", 0, "arm w delay min_us=10 max_us=90\n" },
+	{ "flush immediate", "arm pte-clear rendezvous flush=immediate", 0,
+	  "arm pte-clear rendezvous flush=immediate\n" },
+	{ "flush with count", "arm pte-clear count flush=kernel", 0,
+	  "arm pte-clear count flush=kernel\n" },
+	{ "flush bad word", "arm pte-clear flush=later", 2,
+	  "arm: bad value 'flush=later' (flush=kernel or flush=immediate)" },
+	{ "flush number", "arm pte-clear flush=1", 2, "arm: bad value 'flush=1'" },
 };
 
 static void arm_compose_table(void)
