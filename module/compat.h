@@ -37,11 +37,14 @@ enum migrace_site {
  * @what: what happens there
  * @symbols: candidates, tried in order (the newest kernel's name first)
  * @note: how the kernels differ
+ * @clones_ok: gcc clones of the symbols (.isra.0, ...) may be probed: the
+ *	handlers validate what they read from its arguments
  */
 struct migrace_site_desc {
 	const char *what;
 	const char *const symbols[4];
 	const char *note;
+	bool clones_ok;
 };
 
 extern const struct migrace_site_desc migrace_sites[MIGRACE_SITE_COUNT];

@@ -4,6 +4,7 @@
  * A site whose symbols are all absent (inlined, renamed) registers nothing
  * and reports -ENOENT; the caller marks what depends on it unavailable.
  */
+#include <linux/kallsyms.h>
 #include <linux/kernel.h>
 #include <linux/string.h>
 #include "compat.h"
@@ -16,10 +17,11 @@ const struct migrace_site_desc migrace_sites[MIGRACE_SITE_COUNT] = {
 	},
 	[MIGRACE_SITE_PTE_DEFER] = {
 		"PTE cleared, its TLB flush deferred to the batch",
-		{ "set_tlb_ubc_flush_pending", "set_tlb_ubc_flush_pending.isra.0" },
+		{ "set_tlb_ubc_flush_pending" },
 		"6.4+: ptep_get_and_clear() then this, under TTU_BATCH_FLUSH; "
-		"gcc's .isra clone keeps (mm, pteval) first; "
+		"a gcc clone (.isra, .constprop) is used: (mm, pteval) stay first; "
 		"a changed layout fails the pfn match: a miss, never a false hit",
+		true,
 	},
 	[MIGRACE_SITE_TRY_TO_MIGRATE] = {
 		"unmap for migration", { "try_to_migrate" }, "5.15+",
@@ -63,43 +65,68 @@ const struct migrace_site_desc migrace_sites[MIGRACE_SITE_COUNT] = {
 	},
 	[MIGRACE_SITE_SPLIT] = {
 		"split one large folio",
-		{ "split_huge_page_to_list_to_order", "__split_huge_page_to_list_to_order",
+		{ "split_huge_page_to_list_to_order", "__folio_split",
 		  "split_huge_page_to_list" },
-		"6.1: split_huge_page_to_list(); 6.8+: ..._to_order(); 7.x: __..._to_order()",
+		"6.1: split_huge_page_to_list(); 6.8+: ..._to_order(); "
+		"7.x: __folio_split() (split_folio() is inlined into the scan); "
+		"the match reads no argument, so gcc clones are fine",
+		true,
 	},
 };
 
-/* Register @kp on the first candidate symbol of @site the kernel has. */
-int migrace_register_kprobe(struct kprobe *kp, enum migrace_site site)
+/*
+ * gcc's clones of a static function (other names for the same code, its
+ * arguments possibly changed). Tried only for sites whose handlers check
+ * what they read (@clones_ok), so a changed layout is a miss, not a fault.
+ */
+static const char *const clone_suffix[] = { "", ".isra.0", ".constprop.0", ".part.0" };
+
+/* A site's clone name as found; kprobes keep a pointer to their name. */
+static char clone_name[MIGRACE_SITE_COUNT][KSYM_NAME_LEN];
+
+static int reg_kprobe(void *probe)
+{
+	return register_kprobe(probe);
+}
+
+static int reg_kretprobe(void *probe)
+{
+	return register_kretprobe(probe);
+}
+
+/* Register @probe (whose kprobe is @kp) on the first name of @site found. */
+static int register_site(enum migrace_site site, struct kprobe *kp,
+			 int (*reg)(void *probe), void *probe)
 {
 	const struct migrace_site_desc *d = &migrace_sites[site];
-	unsigned int i;
-	int err = -ENOENT;
+	unsigned int i, c, clones = d->clones_ok ? ARRAY_SIZE(clone_suffix) : 1;
+	int err;
 
 	for (i = 0; i < ARRAY_SIZE(d->symbols) && d->symbols[i]; i++) {
-		kp->symbol_name = d->symbols[i];
-		kp->addr = NULL;
-		err = register_kprobe(kp);
-		if (err != -ENOENT && err != -EINVAL)
-			return err;
+		for (c = 0; c < clones; c++) {
+			kp->symbol_name = d->symbols[i];
+			if (c) {
+				snprintf(clone_name[site], KSYM_NAME_LEN, "%s%s",
+					 d->symbols[i], clone_suffix[c]);
+				kp->symbol_name = clone_name[site];
+			}
+			kp->addr = NULL;
+			err = reg(probe);
+			if (err != -ENOENT && err != -EINVAL)
+				return err;
+		}
 	}
 	kp->symbol_name = NULL;
 	return -ENOENT;
 }
 
+/* Register @kp on the first candidate symbol of @site the kernel has. */
+int migrace_register_kprobe(struct kprobe *kp, enum migrace_site site)
+{
+	return register_site(site, kp, reg_kprobe, kp);
+}
+
 int migrace_register_kretprobe(struct kretprobe *krp, enum migrace_site site)
 {
-	const struct migrace_site_desc *d = &migrace_sites[site];
-	unsigned int i;
-	int err = -ENOENT;
-
-	for (i = 0; i < ARRAY_SIZE(d->symbols) && d->symbols[i]; i++) {
-		krp->kp.symbol_name = d->symbols[i];
-		krp->kp.addr = NULL;
-		err = register_kretprobe(krp);
-		if (err != -ENOENT && err != -EINVAL)
-			return err;
-	}
-	krp->kp.symbol_name = NULL;
-	return -ENOENT;
+	return register_site(site, &krp->kp, reg_kretprobe, krp);
 }
