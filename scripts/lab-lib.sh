@@ -394,11 +394,12 @@ debug_src() {
 	unpack_src "$root/usr/src/linux-source-$series.tar.xz" "$CACHE/src/$K_VER/linux-source-$series"
 }
 
-# Build dir of the debug kernel: keyed by the fragment and the source version.
+# Build dir of the debug kernel: keyed by the fragment's options (comments
+# aside) and the source version.
 kernel_dir() {
 	local frag=$1 key
 	resolve_kernel "$DEBUG_BASE"
-	key=$( (cat "$frag"; echo "src=$K_VER arch=x86_64") | sha256sum | cut -c1-12)
+	key=$( (grep -v '^#' "$frag"; echo "src=$K_VER arch=x86_64") | sha256sum | cut -c1-12)
 	echo "$CACHE/kernel/x86_64-$key"
 }
 
