@@ -107,8 +107,9 @@ static inline int migrace_small_folio_mapcount(struct folio *folio)
  * Change argument @n (0-based, integer class) at a kprobe's function entry.
  * The pre-handler's regs are written back on both arches (x86: ftrace
  * regs or int3 frame; arm64: the BRK exception frame).
+ * Return: false where this arch or argument is not supported (unchanged).
  */
-static inline void migrace_set_kernel_argument(struct pt_regs *regs,
+static inline bool migrace_set_kernel_argument(struct pt_regs *regs,
 					       unsigned int n, unsigned long val)
 {
 #if defined(CONFIG_X86_64)
@@ -117,11 +118,17 @@ static inline void migrace_set_kernel_argument(struct pt_regs *regs,
 		offsetof(struct pt_regs, dx), offsetof(struct pt_regs, cx),
 	};
 
-	if (n < ARRAY_SIZE(off))
-		*(unsigned long *)((char *)regs + off[n]) = val;
+	if (n >= ARRAY_SIZE(off))
+		return false;
+	*(unsigned long *)((char *)regs + off[n]) = val;
+	return true;
 #elif defined(CONFIG_ARM64)
-	if (n < 8)
-		regs->regs[n] = val;
+	if (n >= 8)
+		return false;
+	regs->regs[n] = val;
+	return true;
+#else
+	return false;
 #endif
 }
 

@@ -87,7 +87,8 @@ struct migrace_hit {
  *	(@aux_match) or a marker (@aux_handler)
  * @aux_match: like @match, for hits as @aux_site returns (widened there)
  * @aux_handler: pre-handler of a marker kprobe at @aux_site
- * @aux_optional: the window works without @aux_site (the path is absent)
+ * @aux_absent: the path through @aux_site does not exist on this kernel
+ *	(nothing is registered there; the window works without it)
  *
  * State below is the window's own; @policy is published with RCU.
  */
@@ -104,7 +105,7 @@ struct migrace_window {
 	bool (*aux_match)(struct migrace_window *w, struct pt_regs *regs,
 			  struct migrace_hit *hit);
 	kprobe_pre_handler_t aux_handler;
-	bool aux_optional;
+	bool aux_absent;
 
 	struct kprobe kp;
 	struct kretprobe krp;
@@ -121,6 +122,7 @@ struct migrace_window {
 	struct irq_work disarm_irq_work;
 	struct work_struct disarm_work;
 	atomic64_t hits;
+	atomic64_t aux_hits;
 	atomic64_t widened;
 	atomic64_t widen_ns;
 	atomic64_t met;

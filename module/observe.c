@@ -111,10 +111,9 @@ static int try_to_migrate_pre(struct kprobe *kp, struct pt_regs *regs)
 		return 0;
 	if (!migrace_inflight_add(&migrace_inflight, folio, current, local_clock()))
 		migrace_count(MC_INFLIGHT_OVERFLOW, 1);
-	if ((flags & TTU_BATCH_FLUSH) && migrace_flush_forced()) {
-		migrace_set_kernel_argument(regs, 1, flags & ~TTU_BATCH_FLUSH);
+	if ((flags & TTU_BATCH_FLUSH) && migrace_flush_forced() &&
+	    migrace_set_kernel_argument(regs, 1, flags & ~TTU_BATCH_FLUSH))
 		migrace_count(MC_TLB_FLUSH_FORCED, 1);
-	}
 	return 0;
 }
 
@@ -325,6 +324,7 @@ NOKPROBE_SYMBOL(gup_ret);
  * @ret: return probe: handler
  * @data_size: return probe: per-instance data
  * @required: the module cannot count migrations without it
+ * @absent: the path it observes does not exist on this kernel: not registered
  * @kp: the kprobe (entry observers)
  * @krp: the kretprobe (return observers)
  * @registered: the probe is in place
@@ -336,6 +336,7 @@ struct migrace_observer {
 	kretprobe_handler_t ret;
 	size_t data_size;
 	bool required;
+	bool absent;
 	struct kprobe kp;
 	struct kretprobe krp;
 	bool registered;
@@ -346,7 +347,8 @@ static struct migrace_observer observers[] = {
 	{ .site = MIGRACE_SITE_MOVE, .entry = move_entry, .ret = move_ret,
 	  .data_size = sizeof(struct move_args), .required = true },
 	{ .site = MIGRACE_SITE_PTE_CLEAR, .entry = clear_flush_entry, .ret = clear_flush_ret },
-	{ .site = MIGRACE_SITE_PTE_DEFER, .pre = clear_defer_pre },
+	{ .site = MIGRACE_SITE_PTE_DEFER, .pre = clear_defer_pre,
+	  .absent = !MIGRACE_MIGRATE_MAY_DEFER_FLUSH },
 	{ .site = MIGRACE_SITE_FOLIO_LOCK, .pre = folio_lock_pre },
 	{ .site = MIGRACE_SITE_ENTRY_WAIT, .pre = entry_wait_pre },
 	{ .site = MIGRACE_SITE_PAGECACHE, .entry = lookup_entry, .ret = pagecache_ret },
@@ -422,6 +424,8 @@ int migrace_observe_register(void)
 	for (i = 0; i < ARRAY_SIZE(observers); i++) {
 		struct migrace_observer *o = &observers[i];
 
+		if (o->absent)
+			continue;
 		err = observer_register(o);
 		if (!err) {
 			o->registered = true;

@@ -61,6 +61,7 @@ void migrace_counters_reset(void)
 static void stats_show_window(struct seq_file *m, struct migrace_window *w)
 {
 	seq_printf(m, "window.%s.hits: %lld\n", w->name, atomic64_read(&w->hits));
+	seq_printf(m, "window.%s.aux_hits: %lld\n", w->name, atomic64_read(&w->aux_hits));
 	seq_printf(m, "window.%s.widened: %lld\n", w->name, atomic64_read(&w->widened));
 	seq_printf(m, "window.%s.widen_ns: %lld\n", w->name, atomic64_read(&w->widen_ns));
 	seq_printf(m, "window.%s.met: %lld\n", w->name, atomic64_read(&w->met));

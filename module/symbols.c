@@ -75,14 +75,21 @@ const struct migrace_site_desc migrace_sites[MIGRACE_SITE_COUNT] = {
 };
 
 /*
- * gcc's clones of a static function (other names for the same code, its
- * arguments possibly changed). Tried only for sites whose handlers check
- * what they read (@clones_ok), so a changed layout is a miss, not a fault.
+ * gcc's clones of a static function (the whole function, its arguments
+ * possibly changed; not .part, which is an outlined tail). Tried only for
+ * sites whose handlers check what they read (@clones_ok), so a changed
+ * layout is a miss, not a fault.
  */
-static const char *const clone_suffix[] = { "", ".isra.0", ".constprop.0", ".part.0" };
+static const char *const clone_suffix[] = {
+	"", ".isra.0", ".constprop.0", ".constprop.0.isra.0",
+};
 
-/* A site's clone name as found; kprobes keep a pointer to their name. */
+/*
+ * The name each site resolved to, once found: later probes on the site use
+ * it as is, so a name a live probe points to is never rewritten.
+ */
 static char clone_name[MIGRACE_SITE_COUNT][KSYM_NAME_LEN];
+static const char *resolved[MIGRACE_SITE_COUNT];
 
 static int reg_kprobe(void *probe)
 {
@@ -102,6 +109,11 @@ static int register_site(enum migrace_site site, struct kprobe *kp,
 	unsigned int i, c, clones = d->clones_ok ? ARRAY_SIZE(clone_suffix) : 1;
 	int err;
 
+	if (resolved[site]) {
+		kp->symbol_name = resolved[site];
+		kp->addr = NULL;
+		return reg(probe);
+	}
 	for (i = 0; i < ARRAY_SIZE(d->symbols) && d->symbols[i]; i++) {
 		for (c = 0; c < clones; c++) {
 			kp->symbol_name = d->symbols[i];
@@ -112,6 +124,8 @@ static int register_site(enum migrace_site site, struct kprobe *kp,
 			}
 			kp->addr = NULL;
 			err = reg(probe);
+			if (!err)
+				resolved[site] = kp->symbol_name;
 			if (err != -ENOENT && err != -EINVAL)
 				return err;
 		}

@@ -23,7 +23,8 @@ struct migrace_inflight *migrace_own_cleared(pte_t pte, struct folio **folio)
 {
 	unsigned long pfn;
 
-	if (!pte_present(pte))
+	/* A PROT_NONE (NUMA hint) PTE is neither flushed nor reachable. */
+	if (!pte_present(pte) || pte_protnone(pte))
 		return NULL;
 	pfn = pte_pfn(pte);
 	if (!pfn_valid(pfn))
@@ -115,8 +116,11 @@ static bool deferred_split_match(struct migrace_window *w, struct pt_regs *regs,
 	       local_clock() - READ_ONCE(split_scan_ns) < NSEC_PER_SEC;
 }
 
+/* Rows looked up by code, not by name. */
+enum { MIGRACE_W_PTE_CLEAR };
+
 struct migrace_window migrace_windows[] = {
-	{
+	[MIGRACE_W_PTE_CLEAR] = {
 		.name = "pte-clear",
 		.widens = "try_to_migrate_one() from PTE clear to migration entry",
 		.origin = "arm64 migration selftest failure, 2024 (shmem_fault ref)",
@@ -128,7 +132,7 @@ struct migrace_window migrace_windows[] = {
 		.match = pte_clear_match,
 		.aux_site = MIGRACE_SITE_PTE_DEFER,
 		.aux_match = pte_defer_match,
-		.aux_optional = !MIGRACE_MIGRATE_MAY_DEFER_FLUSH,
+		.aux_absent = !MIGRACE_MIGRATE_MAY_DEFER_FLUSH,
 	},
 	{
 		.name = "entry-wait",
@@ -163,7 +167,7 @@ const unsigned int migrace_nr_windows = ARRAY_SIZE(migrace_windows);
 
 bool migrace_flush_forced(void)
 {
-	struct migrace_window *w = &migrace_windows[0];	/* pte-clear */
+	struct migrace_window *w = &migrace_windows[MIGRACE_W_PTE_CLEAR];
 	struct migrace_policy *p;
 	bool forced = false;
 

@@ -180,6 +180,8 @@ static void window_hit(struct migrace_window *w, struct pt_regs *regs,
 	if (!match(w, regs, &hit) || !read_policy(w, &p))
 		return;
 	atomic64_inc(&w->hits);
+	if (match == w->aux_match)
+		atomic64_inc(&w->aux_hits);
 	ns = window_plan(w, &p);
 	if (!ns) {
 		trace_migrace_window_hit(w->name, 0, false, 0, 0);
@@ -320,6 +322,7 @@ void migrace_windows_reset(void)
 		struct migrace_window *w = &migrace_windows[i];
 
 		atomic64_set(&w->hits, 0);
+		atomic64_set(&w->aux_hits, 0);
 		atomic64_set(&w->widened, 0);
 		atomic64_set(&w->widen_ns, 0);
 		atomic64_set(&w->met, 0);
@@ -402,16 +405,11 @@ static void window_register(struct migrace_window *w)
 		return;
 	}
 	w->registered = true;
-	if (w->aux_site == MIGRACE_SITE_NONE)
+	if (w->aux_site == MIGRACE_SITE_NONE || w->aux_absent)
 		return;
 	err = window_register_aux(w);
 	if (!err) {
 		w->aux_registered = true;
-		return;
-	}
-	if (w->aux_optional) {
-		pr_info("window %s: no probe at %s on this kernel (path absent)\n",
-			w->name, migrace_sites[w->aux_site].symbols[0]);
 		return;
 	}
 	w->on_return ? unregister_kretprobe(&w->krp) : unregister_kprobe(&w->kp);

@@ -134,6 +134,8 @@ stage_style() {
 	run_test "style: shellcheck scripts" shellcheck -x -P "$TOP/scripts" \
 		"$TOP"/scripts/lab "$TOP"/scripts/check "$TOP"/scripts/bench "$TOP"/scripts/*.sh "$TOP"/scripts/guest/*.sh \
 		"$TOP"/scripts/guest-init "$TOP"/.ci/run
+	run_test "style: README's measured tables match results/ (scripts/readme-tables --check)" \
+		python3 "$TOP/scripts/readme-tables" --check
 	for f in "$TOP"/module/*.[ch] "$TOP"/kunit/*.[ch]; do
 		[ -f "$f" ] || continue
 		case $f in */trace.h) continue ;; esac	# TRACE_EVENT macros confuse checkpatch
