@@ -136,7 +136,11 @@ fi
 # may last up to the hard cap (5 ms): a vCPU thread the host preempts for a
 # tick must still be able to arrive; a hold ends the moment it does.
 echo 5000 >/sys/module/migrace/parameters/max_delay_us
-scenario rdv-shared shared-anon --readers 1 --window pte-clear \
+# arm64 on 7.x: with one reader 79-93% of migrations failed over four runs
+# (some passes find no reader inside: a known gap); with two, 97-100%.
+RDV_READERS=1
+case "$(uname -m) $(uname -r)" in aarch64\ [7-9].*) RDV_READERS=2 ;; esac
+scenario rdv-shared shared-anon --readers "$RDV_READERS" --window pte-clear \
 	--policy "rendezvous timeout_us=5000$FLUSH" --expect-failures
 echo 1000 >/sys/module/migrace/parameters/max_delay_us
 if [ -n "$FLUSH" ]; then
@@ -158,13 +162,8 @@ check "pte-clear rendezvous: met in >= 90% of widened windows" \
 	gt $(($(stat window.pte-clear.met) * 100)) $(($(stat window.pte-clear.widened) * 90 - 1))
 check "pte-clear rendezvous: stray shmem references counted" gt "$(sum_stats stray_shmem_)" 0
 check "pte-clear rendezvous: final_failed equals delta pgmigrate_fail" eq "$(stat final_failed)" "$dfail"
-# arm64 on 7.x reaches 88-100% here (readers arrive late under TCG; some
-# passes run with no reader inside): a known gap, held to 80%, well above
-# its isolation run's rate (the window disarmed for the driver).
-WANT=90
-case "$(uname -m) $(uname -r)" in aarch64\ [7-9].*) WANT=80 ;; esac
-check "pte-clear rendezvous: >= $WANT% of migrations failed" \
-	gt $(($(stat final_failed) * 100)) $((($(stat final_failed) + $(stat final_succeeded)) * WANT - 1))
+check "pte-clear rendezvous ($RDV_READERS reader(s)): >= 90% of migrations failed" \
+	gt $(($(stat final_failed) * 100)) $((($(stat final_failed) + $(stat final_succeeded)) * 90 - 1))
 # The first record (up to its blank line) is a shmem taker from the fault.
 top_is_shmem_fault() {
 	sed '/^$/q' "$D/attribution" >/tmp/top.txt
