@@ -137,11 +137,4 @@ static inline bool migrace_set_kernel_argument(struct pt_regs *regs,
 #define MIGRATEPAGE_SUCCESS	0
 #endif
 
-/* 6.10 dropped __assign_str()'s source argument (it is the __string's). */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
-#define migrace_assign_str(dst, src)	__assign_str(dst)
-#else
-#define migrace_assign_str(dst, src)	__assign_str(dst, src)
-#endif
-
 #endif /* MIGRACE_COMPAT_H */
