@@ -12,7 +12,7 @@ write_timing() {
 	printf '{\n "schema": 1, "kind": "%s", "date": "%s",\n' \
 		"${CHECK_KIND:-cached}" "$(date -u +%Y-%m-%dT%H:%M:%S+00:00)"
 	printf ' "command": "make check", "qemu": "%s", "accel": "tcg",\n' \
-		"$(qemu-system-x86_64 --version | head -n 1)"
+		"$("$TOP/scripts/lab" info --qemu)"
 	printf ' "host": {"machine": "%s", "cpus": %s, "cpu": "%s", "os": "%s"},\n' "$(uname -m)" \
 		"$(nproc)" "$(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1)" \
 		"$(. /etc/os-release && echo "$PRETTY_NAME")"

@@ -5,7 +5,7 @@
 # A failure inside $(...) fails the caller too.
 shopt -s inherit_errexit
 
-HOST_PKGS=(qemu-system-x86 qemu-system-arm gcc-aarch64-linux-gnu busybox-static
+HOST_PKGS=(gcc-aarch64-linux-gnu busybox-static
 	libnuma-dev flex bison bc libelf-dev libssl-dev dwarves cpio linux-kbuild-6.1
 	linux-source-6.1 python3 python3-jsonschema xz-utils make gcc rsync shellcheck
 	debootstrap)
@@ -113,6 +113,7 @@ papt_update() {
 	list=$({
 		host_sources
 		awk -v m="$mirror" '!/^#/ && NF { print m, $2 }' "$KERNELS_CONF"
+		echo "$mirror $QEMU_SUITE"
 	} | sort -u | awk '{ print "deb [arch=amd64,arm64 signed-by=/usr/share/keyrings/debian-archive-keyring.gpg]", $1, $2, "main" }')
 	if [ "$list" = "$(cat "$APT_DIR/sources.list" 2>/dev/null)" ] &&
 		[ -n "$(find "$APT_DIR/state/lists" -maxdepth 1 -name '*_Packages*' -mmin -1440)" ]; then
@@ -253,6 +254,83 @@ fetch_userland() {
 	fetch_pkg "libnuma1:arm64" "$CACHE/arm64"
 }
 
+# --- the emulator ------------------------------------------------------------
+
+# Bookworm's QEMU 7.2 can go on running its translation of kernel text that
+# another vCPU has just patched (text_poke(): kprobes, ftrace, jump labels).
+# Seen here: a guest looping for ever on an int3 that memory no longer holds,
+# and a jump to 0, after a module's probes came and went under load. QEMU 8.1
+# fixed it ("accel/tcg: Always lock pages before translation"). The lab runs
+# bookworm-backports' QEMU (built for bookworm), unpacked under the cache;
+# the machine's own QEMU, if any, is left alone.
+QEMU_SUITE=bookworm-backports
+QEMU_PKGS=(qemu-system-x86 qemu-system-arm qemu-system-common qemu-system-data seabios)
+QEMU_ROOT=$CACHE/qemu
+
+qemu_bin() {
+	echo "$QEMU_ROOT/usr/bin/qemu-system-$([ "$1" = arm64 ] && echo aarch64 || echo x86_64)"
+}
+
+# The suite's current version of PKG.
+suite_version() {
+	apt_opts
+	apt-cache "${APT_OPTS[@]}" madison "$1" 2>/dev/null |
+		awk -F'|' -v s=" $QEMU_SUITE/" '$3 ~ s { gsub(/ /, "", $2); print $2; exit }'
+}
+
+# Bookworm libraries the unpacked QEMU links against, installed if missing.
+qemu_host_libs() {
+	local deb=$1 missing=()
+	local p
+	for p in $(dpkg-deb -f "$deb" Depends | tr ',' '\n' | sed 's/[ (].*//; s/^ *//' |
+		grep -v -E '^(qemu-|seabios|ipxe)'); do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
+	done
+	[ ${#missing[@]} = 0 ] && return 0
+	[ "$(id -u)" = 0 ] || die "need root to install QEMU's libraries: ${missing[*]}"
+	DEBIAN_FRONTEND=noninteractive run_echo apt-get install -y -q "${missing[@]}" >&2
+}
+
+lab_setup_qemu() {
+	local pkg ver want="" have
+	for pkg in "${QEMU_PKGS[@]}"; do
+		ver=$(suite_version "$pkg")
+		[ -n "$ver" ] || die "no $pkg in $QEMU_SUITE (the lab's QEMU comes from there)"
+		want+="$pkg=$ver "
+	done
+	have=$(cat "$QEMU_ROOT/.ready" 2>/dev/null || true)
+	[ "$have" = "$want" ] && [ -x "$(qemu_bin x86_64)" ] && return 0
+	rm -rf "$QEMU_ROOT"
+	for pkg in $want; do
+		fetch_deb "${pkg%%=*}" "${pkg#*=}" "$(qemu_deb_arch "${pkg%%=*}")" "$QEMU_ROOT"
+	done
+	for pkg in qemu-system-x86 qemu-system-arm qemu-system-common; do
+		qemu_host_libs "$CACHE/debs/${pkg}_$(deb_ver "$want" "$pkg")_amd64.deb"
+	done
+	"$(qemu_bin x86_64)" --version >/dev/null || die "the unpacked QEMU does not run: $(qemu_bin x86_64)"
+	echo "$want" >"$QEMU_ROOT/.ready"
+	say "QEMU: $("$(qemu_bin x86_64)" --version | head -n 1)"
+}
+
+qemu_deb_arch() {
+	case $1 in
+	qemu-system-data | seabios) echo all ;;
+	*) echo amd64 ;;
+	esac
+}
+
+# deb_ver "PKG=VER ..." PKG: VER as it appears in the .deb's file name.
+deb_ver() {
+	local v
+	v=$(tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p")
+	echo "${v//:/%3a}"
+}
+
+qemu_version() {
+	[ -x "$(qemu_bin x86_64)" ] || { echo "not set up"; return 0; }
+	"$(qemu_bin x86_64)" --version | head -n 1
+}
+
 # --- setup ---------------------------------------------------------------
 
 missing_pkgs() {
@@ -333,6 +411,7 @@ lab_setup() {
 	mkdir -p "$CACHE"
 	fetch_userland
 	papt_update
+	lab_setup_qemu
 	if [ "$want" = all ]; then
 		for k in $(kernel_names); do lab_setup_kernel "$k"; done
 	elif [ "$want" != debug ]; then
@@ -343,7 +422,9 @@ lab_setup() {
 
 lab_info() {
 	local k
+	[ "${1:-}" = --qemu ] && { qemu_version; return 0; }
 	echo "cache: $CACHE"
+	echo "qemu: $(qemu_version)"
 	for k in $(kernel_names); do
 		if [ -f "$CACHE/k/$k/kernel.env" ]; then
 			kernel_env "$k"
@@ -615,7 +696,9 @@ qemu_args() {
 	local arch=$1 image=$2 initrd=$3 cpus=$4 mem=$5 dir=$6 half=$(($5 / 2)) memopt
 	memopt="${mem}M"
 	[ "$arch" = x86_64 ] && memopt="${mem}M,slots=2,maxmem=$((mem + 1024))M"
-	QEMU_ARGS=(-accel tcg -nographic -no-reboot -kernel "$image" -initrd "$initrd"
+	QEMU_ARGS=(-accel tcg -nographic -no-reboot -nic none -audio none
+		-L "$QEMU_ROOT/usr/share/seabios" -L "$QEMU_ROOT/usr/share/qemu"
+		-kernel "$image" -initrd "$initrd"
 		-m "$memopt" -smp "$cpus,sockets=2,cores=$((cpus / 2)),threads=1"
 		-object "memory-backend-ram,id=m0,size=${half}M"
 		-object "memory-backend-ram,id=m1,size=$((mem - half))M"
@@ -625,13 +708,18 @@ qemu_args() {
 		-chardev "file,id=verdict,path=$dir/verdict" -device "virtserialport,chardev=verdict,name=verdict"
 		-chardev "file,id=out,path=$dir/out.tar" -device "virtserialport,chardev=out,name=out")
 	if [ "$arch" = x86_64 ]; then
-		QEMU_ARGS=(qemu-system-x86_64 -cpu max "${QEMU_ARGS[@]}"
+		QEMU_ARGS=("$(qemu_bin x86_64)" -cpu max "${QEMU_ARGS[@]}"
 			-object "memory-backend-ram,id=d1,size=512M" -device "pc-dimm,id=dimm1,memdev=d1,node=1"
 			-append "console=ttyS0 panic=-1 memhp_default_state=offline $APPEND")
 	else
-		QEMU_ARGS=(qemu-system-aarch64 -M virt -cpu "max,pauth-impdef=on" "${QEMU_ARGS[@]}"
+		QEMU_ARGS=("$(qemu_bin arm64)" -M virt -cpu "max,pauth-impdef=on" "${QEMU_ARGS[@]}"
 			-append "console=ttyAMA0 panic=-1 $APPEND")
 	fi
+	# LAB_QEMU_EXTRA: words added for debugging (a -monitor socket, -d int).
+	local -a extra
+	read -r -a extra <<<"${LAB_QEMU_EXTRA:-}"
+	QEMU_ARGS=(env "QEMU_MODULE_DIR=$QEMU_ROOT/usr/lib/x86_64-linux-gnu/qemu" "${QEMU_ARGS[@]}"
+		"${extra[@]}")
 }
 
 # First line of a console log that shows the kernel in trouble, or nothing.
@@ -693,8 +781,7 @@ guest_run() {
 	[ "$kind" = debug ] || kernel_env "$kind"
 	image=$(flavor_image "$arch" "$kind")
 	[ -f "$image" ] || die "no kernel image for $kind $arch (run: scripts/lab setup --kernel $kind)"
-	command -v "qemu-system-$( [ "$arch" = arm64 ] && echo aarch64 || echo x86_64)" >/dev/null ||
-		die "qemu for $arch is not installed (run: scripts/lab setup)"
+	[ -x "$(qemu_bin "$arch")" ] || die "the lab's QEMU is not set up (run: scripts/lab setup)"
 	work=$(mktemp -d "${TMPDIR:-/tmp}/migrace-guest.XXXXXX")
 	GUEST_WORK=$work
 	trap 'rm -rf "$GUEST_WORK"' RETURN

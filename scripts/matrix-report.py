@@ -90,7 +90,8 @@ def mode_result(cell: Cell, mode: str) -> dict | None:
 
 def qemu_version() -> str:
     try:
-        out = subprocess.run(["qemu-system-x86_64", "--version"], capture_output=True,
+        lab = os.path.join(os.path.dirname(os.path.abspath(__file__)), "lab")
+        out = subprocess.run([lab, "info", "--qemu"], capture_output=True,
                              text=True, check=False).stdout
         return out.splitlines()[0] if out else "unknown"
     except OSError:
