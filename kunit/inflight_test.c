@@ -84,7 +84,11 @@ static void add_find_test(struct kunit *test)
 	expect_consistent(test, s, 1);
 }
 
-/* Adding a tracked folio again returns its slot, unchanged. */
+/*
+ * Adding a tracked folio again returns its slot, taken over: a stale entry
+ * (its migrator never reached the end that removes it) is not kept alive by
+ * an old owner or start time.
+ */
 static void add_existing_test(struct kunit *test)
 {
 	struct migrace_inflight_set *s = new_set(test);
@@ -94,8 +98,9 @@ static void add_existing_test(struct kunit *test)
 	b = migrace_inflight_add(s, fake_folio(3), fake_task(1), 20);
 	KUNIT_ASSERT_NOT_NULL(test, a);
 	KUNIT_EXPECT_PTR_EQ(test, b, a);
-	KUNIT_EXPECT_PTR_EQ(test, a->owner, fake_task(0));
-	KUNIT_EXPECT_EQ(test, a->since_ns, 10);
+	KUNIT_EXPECT_PTR_EQ(test, a->owner, fake_task(1));
+	KUNIT_EXPECT_EQ(test, a->since_ns, 20);
+	KUNIT_EXPECT_EQ(test, migrace_inflight_del_owner(s, fake_task(0)), 0);
 	KUNIT_EXPECT_NULL(test, migrace_inflight_add(s, NULL, current, 0));
 	expect_consistent(test, s, 1);
 }
@@ -146,6 +151,21 @@ static void expire_test(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, migrace_inflight_add(s, fake_folio(2), current, 9000));
 	KUNIT_EXPECT_EQ(test, migrace_inflight_expire(s, 8000, 0), 0);
 	expect_consistent(test, s, 1);
+}
+
+/* reset and `target clear` empty the set, whatever the entries' age. */
+static void clear_test(struct kunit *test)
+{
+	struct migrace_inflight_set *s = new_set(test);
+	unsigned int i;
+
+	for (i = 0; i < 5; i++)
+		KUNIT_ASSERT_NOT_NULL(test, migrace_inflight_add(s, fake_folio(i),
+								 fake_task(i % 2), U64_MAX - i));
+	KUNIT_EXPECT_EQ(test, migrace_inflight_clear(s), 5);
+	expect_consistent(test, s, 0);
+	KUNIT_EXPECT_NULL(test, migrace_inflight_find(s, fake_folio(0)));
+	KUNIT_EXPECT_EQ(test, migrace_inflight_clear(s), 0);
 }
 
 static void full_set_test(struct kunit *test)
@@ -377,6 +397,7 @@ static struct kunit_case inflight_cases[] = {
 	KUNIT_CASE(find_empty_fast_path_test),
 	KUNIT_CASE(del_owner_test),
 	KUNIT_CASE(expire_test),
+	KUNIT_CASE(clear_test),
 	KUNIT_CASE(full_set_test),
 	KUNIT_CASE(takers_reset_test),
 	KUNIT_CASE(race_test),

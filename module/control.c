@@ -171,11 +171,14 @@ static int parse_key_value(const struct migrace_key *k, const char *val,
 	return err;
 }
 
-/* A delay or timeout in microseconds, as nanoseconds within the cap. */
+/*
+ * A delay or timeout in microseconds, as nanoseconds within the cap:
+ * -ERANGE above it (the caller names the cap and what raises it).
+ */
 static int us_to_ns(u64 us, u32 max_delay_ns, u32 *ns)
 {
 	if (us * NSEC_PER_USEC > max_delay_ns)
-		return -EINVAL;
+		return -ERANGE;
 	*ns = us * NSEC_PER_USEC;
 	return 0;
 }
@@ -186,7 +189,7 @@ static int set_key(struct migrace_policy *p, enum migrace_key_field field,
 	switch (field) {
 	case MIGRACE_KEY_DELAY:
 		if (us_to_ns(v, max_delay_ns, &p->min_ns))
-			return -EINVAL;
+			return -ERANGE;
 		p->max_ns = p->min_ns;
 		return 0;
 	case MIGRACE_KEY_MIN:
@@ -225,6 +228,7 @@ static int apply_key(const char *tok, const char *window,
 {
 	const char *eq = strchr(tok, '=');
 	const struct migrace_key *k;
+	int err;
 	u64 v;
 
 	if (!eq)
@@ -234,9 +238,11 @@ static int apply_key(const char *tok, const char *window,
 		return -EINVAL;
 	if (k->field == MIGRACE_KEY_FLUSH && strcmp(window, MIGRACE_FLUSH_WINDOW))
 		return -EINVAL;
-	if (parse_key_value(k, eq + 1, &v) ||
-	    set_key(p, k->field, v, max_delay_ns))
+	if (parse_key_value(k, eq + 1, &v))
 		return -EINVAL;
+	err = set_key(p, k->field, v, max_delay_ns);
+	if (err)
+		return err;
 	if (k->field == MIGRACE_KEY_DELAY || k->field == MIGRACE_KEY_MIN ||
 	    k->field == MIGRACE_KEY_MAX)
 		*range_tok = tok;
@@ -250,6 +256,7 @@ static int parse_arm(char **cur, const char *verb, struct migrace_cmd *cmd,
 	enum migrace_policy_kind kind = MIGRACE_POLICY_DELAY;
 	const char *range_tok = NULL;
 	char *tok = next_token(cur);
+	int err;
 
 	if (!tok)
 		return migrace_bad(bad, verb);
@@ -260,10 +267,14 @@ static int parse_arm(char **cur, const char *verb, struct migrace_cmd *cmd,
 	if (tok && !parse_policy_word(tok, &kind))
 		tok = next_token(cur);
 	migrace_policy_default(&cmd->policy, kind);
-	for (; tok; tok = next_token(cur))
-		if (apply_key(tok, cmd->window, &cmd->policy, max_delay_ns,
-			      &range_tok))
-			return migrace_bad(bad, tok);
+	for (; tok; tok = next_token(cur)) {
+		err = apply_key(tok, cmd->window, &cmd->policy, max_delay_ns,
+				&range_tok);
+		if (err) {
+			*bad = tok;
+			return err;
+		}
+	}
 	/* The defaults have min == max, so a setter is always to blame. */
 	if (cmd->policy.min_ns > cmd->policy.max_ns)
 		return migrace_bad(bad, range_tok);

@@ -50,6 +50,7 @@ static void reset_all(void)
 	migrace_counters_reset();
 	migrace_windows_reset();
 	migrace_attrib_reset(&migrace_attribution);
+	migrace_inflight_clear(&migrace_inflight);
 }
 
 static int apply(struct migrace_cmd *cmd, const char **bad)
@@ -88,6 +89,9 @@ int migrace_control_apply(char *line)
 	if (err == -EINVAL)
 		pr_warn_ratelimited("control: bad token '%s' in '%s'\n",
 				    bad ? bad : "?", copy);
+	else if (err == -ERANGE)
+		pr_warn_ratelimited("control: bad token '%s' in '%s': above max_delay_us=%u (the module parameter raises it)\n",
+				    bad ? bad : "?", copy, migrace_max_delay_us);
 	else if (err)
 		pr_warn_ratelimited("control: '%s' failed (%d)\n", copy, err);
 	return err;

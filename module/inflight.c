@@ -17,7 +17,8 @@
  *
  * One folio is added by one task at a time (try_to_migrate() runs with the
  * folio locked), so the check for an existing slot in
- * migrace_inflight_add() is not made atomic with the claim.
+ * migrace_inflight_add() is not made atomic with the claim, and a re-add
+ * takes the slot over (owner and start time) without a race.
  */
 #include <linux/atomic.h>
 #include <linux/string.h>
@@ -93,8 +94,12 @@ struct migrace_inflight *migrace_inflight_add(struct migrace_inflight_set *s,
 	if (!folio || folio == MIGRACE_CLAIMED)
 		return NULL;
 	slot = migrace_inflight_find(s, folio);
-	if (slot)
+	if (slot) {
+		/* Taken over: a new migration of it, or a stale entry. */
+		WRITE_ONCE(slot->owner, owner);
+		WRITE_ONCE(slot->since_ns, now_ns);
 		return slot;
+	}
 	slot = slot_claim(s);
 	if (!slot)
 		return NULL;
@@ -172,3 +177,19 @@ unsigned int migrace_inflight_expire(struct migrace_inflight_set *s,
 }
 
 MIGRACE_EXPORT_FOR_TEST(migrace_inflight_expire);
+
+unsigned int migrace_inflight_clear(struct migrace_inflight_set *s)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < MIGRACE_INFLIGHT_SLOTS; i++) {
+		struct migrace_inflight *slot = &s->slot[i];
+		struct folio *folio = slot_folio(slot);
+
+		if (folio && slot_release(s, slot, folio))
+			n++;
+	}
+	return n;
+}
+
+MIGRACE_EXPORT_FOR_TEST(migrace_inflight_clear);

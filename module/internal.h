@@ -36,6 +36,7 @@ enum migrace_counter {
 	MC_TLB_FLUSH_DEFERRED_ISSUED,
 	MC_TLB_FLUSH_DEFERRED_NONE,
 	MC_TLB_FLUSH_FORCED,
+	MC_INFLIGHT_EXPIRED,
 	MC_STRAY_HIST,		/* MIGRACE_KIND_COUNT x MIGRACE_STRAY_BUCKETS */
 	MC_COUNT = MC_STRAY_HIST + MIGRACE_KIND_COUNT * MIGRACE_STRAY_BUCKETS
 };
@@ -117,6 +118,7 @@ struct migrace_window {
 	char why_buf[64];
 
 	atomic_t armed;
+	struct migrace_budget __percpu *budget;
 	struct migrace_policy __rcu *policy;
 	struct migrace_policy_state pstate;
 	struct irq_work disarm_irq_work;
@@ -127,6 +129,11 @@ struct migrace_window {
 	atomic64_t widen_ns;
 	atomic64_t met;
 	atomic64_t timeouts;
+	atomic64_t present;
+	atomic64_t skipped;
+	atomic64_t fresh_holds;
+	atomic64_t fresh_met;
+	atomic64_t fresh_ns;
 };
 
 extern struct migrace_window migrace_windows[];
@@ -155,6 +162,7 @@ bool migrace_flush_forced(void);
 int migrace_observe_register(void);
 void migrace_observe_unregister(void);
 void migrace_observe_enable(bool on);
+unsigned long migrace_observe_nmissed(void);
 
 /* --- module-wide state (main.c) ------------------------------------------ */
 

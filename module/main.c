@@ -93,6 +93,8 @@ int migrace_set_targets(const struct migrace_cmd *cmd)
 	}
 	rcu_assign_pointer(migrace_targets, ts);
 	migrace_observe_enable(ts);
+	if (!ts)
+		migrace_inflight_clear(&migrace_inflight);
 	if (old)
 		kfree_rcu(old, rcu);
 	return 0;

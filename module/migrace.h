@@ -195,7 +195,8 @@ struct migrace_cmd {
  * @bad: on error, the offending token (points into @line)
  *
  * Window names are not checked here (the caller knows the table).
- * Return: 0, or -EINVAL with *@bad set.
+ * Return: 0, -ERANGE (a delay or timeout above @max_delay_ns) or -EINVAL,
+ * with *@bad set.
  */
 int migrace_cmd_parse(char *line, struct migrace_cmd *cmd, u32 max_delay_ns,
 		      const char **bad);
@@ -229,7 +230,10 @@ struct migrace_inflight_set {
 };
 
 void migrace_inflight_init(struct migrace_inflight_set *s);
-/** migrace_inflight_add() - track @folio; the existing slot if tracked; NULL if full */
+/**
+ * migrace_inflight_add() - track @folio; its slot (taken over by @owner) if
+ * tracked already; NULL if the set is full
+ */
 struct migrace_inflight *migrace_inflight_add(struct migrace_inflight_set *s,
 					      struct folio *folio,
 					      struct task_struct *owner,
@@ -240,6 +244,9 @@ struct migrace_inflight *migrace_inflight_find(struct migrace_inflight_set *s,
 /** migrace_inflight_del_owner() - forget every folio @owner added; count */
 unsigned int migrace_inflight_del_owner(struct migrace_inflight_set *s,
 					struct task_struct *owner);
+/** migrace_inflight_clear() - forget every entry; count them */
+unsigned int migrace_inflight_clear(struct migrace_inflight_set *s);
+
 /** migrace_inflight_expire() - forget entries older than @max_age_ns; count */
 unsigned int migrace_inflight_expire(struct migrace_inflight_set *s,
 				     u64 now_ns, u64 max_age_ns);

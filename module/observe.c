@@ -97,6 +97,28 @@ err_unwind:
 /* --- in flight -------------------------------------------------------------- */
 
 /*
+ * try_to_migrate() is also called outside migrate_pages() (THP split), whose
+ * end never removes the entry; such an entry goes when a full set is added
+ * to, once it is older than any migration call (a call lasts milliseconds).
+ */
+#define MIGRACE_INFLIGHT_MAX_AGE_NS	(2 * NSEC_PER_SEC)
+
+static struct migrace_inflight *inflight_add(struct folio *folio)
+{
+	struct migrace_inflight *slot;
+	u64 now = local_clock();
+
+	slot = migrace_inflight_add(&migrace_inflight, folio, current, now);
+	if (slot || !folio)
+		return slot;
+	if (!migrace_inflight_expire(&migrace_inflight, now,
+				     MIGRACE_INFLIGHT_MAX_AGE_NS))
+		return NULL;
+	migrace_count(MC_INFLIGHT_EXPIRED, 1);
+	return migrace_inflight_add(&migrace_inflight, folio, current, now);
+}
+
+/*
  * A targeted task starts unmapping @folio for migration. With pte-clear
  * armed flush=immediate, drop TTU_BATCH_FLUSH from its flags: every clear
  * then flushes at once (ptep_clear_flush()), as on 6.1, and no flush is
@@ -109,7 +131,7 @@ static int try_to_migrate_pre(struct kprobe *kp, struct pt_regs *regs)
 
 	if (!migrace_targeted())
 		return 0;
-	if (!migrace_inflight_add(&migrace_inflight, folio, current, local_clock()))
+	if (!inflight_add(folio))
 		migrace_count(MC_INFLIGHT_OVERFLOW, 1);
 	if ((flags & TTU_BATCH_FLUSH) && migrace_flush_forced() &&
 	    migrace_set_kernel_argument(regs, 1, flags & ~TTU_BATCH_FLUSH))
@@ -245,7 +267,8 @@ static void taker_seen(enum migrace_taker taker, struct folio *folio, bool holds
 	if (IS_ERR_OR_NULL(folio) || xa_is_value(folio))
 		return;
 	slot = migrace_inflight_find(&migrace_inflight, folio);
-	if (!slot)
+	/* The migrator's own waits (folio lock, lookups) take nothing from it. */
+	if (!slot || READ_ONCE(slot->owner) == current)
 		return;
 	if (holds_ref)
 		atomic_inc(&slot->takers);
@@ -259,7 +282,7 @@ static int folio_lock_pre(struct kprobe *kp, struct pt_regs *regs)
 {
 	if (!atomic_read(&migrace_inflight.nr))
 		return 0;
-	if (lock_site_takes_bit && regs_get_kernel_argument(regs, 1) != PG_locked)
+	if (lock_site_takes_bit && (int)regs_get_kernel_argument(regs, 1) != PG_locked)
 		return 0;
 	taker_seen(MIGRACE_TAKER_FOLIO_LOCK,
 		   (struct folio *)regs_get_kernel_argument(regs, 0), true);
@@ -390,6 +413,25 @@ static bool site_is(struct migrace_observer *o, const char *sym)
 		return false;
 	name = o->pre ? o->kp.symbol_name : o->krp.kp.symbol_name;
 	return name && !strcmp(name, sym);
+}
+
+/*
+ * Instances a return observer could not take (maxactive) or hits while
+ * another probe ran: pass_* and stray_* may undercount by as many.
+ */
+unsigned long migrace_observe_nmissed(void)
+{
+	unsigned long n = 0;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(observers); i++) {
+		struct migrace_observer *o = &observers[i];
+
+		if (!o->registered)
+			continue;
+		n += o->pre ? o->kp.nmissed : o->krp.nmissed + o->krp.kp.nmissed;
+	}
+	return n;
 }
 
 static void observer_unregister(struct migrace_observer *o)

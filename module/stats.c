@@ -31,6 +31,7 @@ static const char *const counter_names[] = {
 	[MC_TLB_FLUSH_DEFERRED_ISSUED] = "tlb_flush_deferred_issued",
 	[MC_TLB_FLUSH_DEFERRED_NONE] = "tlb_flush_deferred_none",
 	[MC_TLB_FLUSH_FORCED]	= "tlb_flush_forced",
+	[MC_INFLIGHT_EXPIRED]	= "inflight_expired",
 };
 
 static_assert(ARRAY_SIZE(counter_names) == MC_STRAY_HIST);
@@ -67,6 +68,12 @@ static void stats_show_window(struct seq_file *m, struct migrace_window *w)
 	seq_printf(m, "window.%s.met: %lld\n", w->name, atomic64_read(&w->met));
 	seq_printf(m, "window.%s.timeouts: %lld\n", w->name, atomic64_read(&w->timeouts));
 	seq_printf(m, "window.%s.nmissed: %lu\n", w->name, migrace_window_nmissed(w));
+	seq_printf(m, "window.%s.present: %lld\n", w->name, atomic64_read(&w->present));
+	seq_printf(m, "window.%s.skipped: %lld\n", w->name, atomic64_read(&w->skipped));
+	seq_printf(m, "window.%s.fresh_holds: %lld\n", w->name,
+		   atomic64_read(&w->fresh_holds));
+	seq_printf(m, "window.%s.fresh_met: %lld\n", w->name, atomic64_read(&w->fresh_met));
+	seq_printf(m, "window.%s.fresh_ns: %lld\n", w->name, atomic64_read(&w->fresh_ns));
 }
 
 int migrace_stats_show(struct seq_file *m, void *v)
@@ -81,6 +88,10 @@ int migrace_stats_show(struct seq_file *m, void *v)
 				   bucket_names[b],
 				   migrace_counter_sum(MC_STRAY_HIST +
 						       k * MIGRACE_STRAY_BUCKETS + b));
+	/* A gauge, not a counter: folios in the in-flight set now. */
+	seq_printf(m, "inflight_now: %d\n", atomic_read(&migrace_inflight.nr));
+	/* Since load (kprobes keep it): not cleared by reset. */
+	seq_printf(m, "observer_nmissed: %lu\n", migrace_observe_nmissed());
 	for (c = 0; c < migrace_nr_windows; c++)
 		stats_show_window(m, &migrace_windows[c]);
 	return 0;

@@ -18,7 +18,8 @@
 #include "internal.h"
 #include "trace.h"
 
-static DEFINE_PER_CPU(struct migrace_budget, migrace_budget);
+/* Serialises arming and disarming, including a handler's queued disarm. */
+static DEFINE_MUTEX(window_lock);
 /* Lock-free randomness for handlers (get_random_u64() takes a local lock). */
 static DEFINE_PER_CPU(struct rnd_state, migrace_rnd);
 
@@ -59,33 +60,79 @@ static int refs_accounted(struct folio *folio)
 	       migrace_small_folio_mapcount(folio);
 }
 
+enum rendezvous_end {
+	RV_NONE,	/* not a rendezvous: a plain delay */
+	RV_SKIPPED,	/* no taker path: not held */
+	RV_PRESENT,	/* a taker was already there: not held */
+	RV_MET,		/* a taker arrived during the hold */
+	RV_TIMEOUT,	/* none came */
+};
+
 /*
- * Hold until a reference taker has reached the folio or @timeout_ns passes.
- * Causal signals only: a taker probe (folio lock sleeper, page-cache lookup,
- * GUP) bumped @slot->takers, or the refcount exceeds what the migration
- * accounts for. The migrator holds the folio lock here, and fault-around
- * skips locked folios before taking a reference, so an excess reference is
- * one the refcount check will trip on. A taker already inside (it arrived in
- * an earlier pass and sleeps on the folio lock) ends the hold at once.
+ * Hold until a reference taker reaches the folio or @timeout_ns passes; set
+ * *@spent. Causal signals only: a taker probe (folio lock sleeper, page-cache
+ * lookup, GUP) bumped @slot->takers, or the refcount exceeds what the
+ * migration accounts for. The migrator holds the folio lock here, and
+ * fault-around skips locked folios before taking a reference, so an excess
+ * reference is one the refcount check will trip on.
+ *
+ * Not held: an anonymous folio (its readers fault under the page table lock
+ * this clear holds, or wait on the migration entry without a reference: no
+ * one can arrive), and a folio whose excess reference is already there (a
+ * taker from an earlier pass sleeps on its lock): that is no hold.
  */
-static u64 widen_rendezvous(struct migrace_hit *hit, u64 timeout_ns, bool *met)
+static enum rendezvous_end widen_rendezvous(struct migrace_hit *hit,
+					    u64 timeout_ns, u64 *spent)
 {
 	int takers0 = atomic_read(&hit->slot->takers);
-	int base = refs_accounted(hit->folio);
-	u64 t0 = local_clock(), t;
+	u64 t0, t;
 
-	hit->base = base;
+	*spent = 0;
+	if (folio_test_anon(hit->folio))
+		return RV_SKIPPED;
+	hit->base = refs_accounted(hit->folio);
 	hit->refs = folio_ref_count(hit->folio);
-	*met = true;
+	if (hit->refs > hit->base)
+		return RV_PRESENT;
+	t0 = local_clock();
 	do {
-		if (atomic_read(&hit->slot->takers) != takers0 ||
-		    folio_ref_count(hit->folio) > base)
-			return local_clock() - t0;
 		cpu_relax();
 		t = local_clock() - t0;
+		if (atomic_read(&hit->slot->takers) != takers0 ||
+		    folio_ref_count(hit->folio) > hit->base) {
+			*spent = t;
+			return RV_MET;
+		}
 	} while (t < timeout_ns);
-	*met = false;
-	return t;
+	*spent = t;
+	return RV_TIMEOUT;
+}
+
+/* A rendezvous hit: held (fresh) or not, and why. */
+static enum rendezvous_end window_rendezvous(struct migrace_window *w,
+					     struct migrace_hit *hit,
+					     u64 timeout_ns, u64 *spent)
+{
+	enum rendezvous_end end = widen_rendezvous(hit, timeout_ns, spent);
+
+	switch (end) {
+	case RV_SKIPPED:
+		atomic64_inc(&w->skipped);
+		return end;
+	case RV_PRESENT:
+		atomic64_inc(&w->present);
+		return end;
+	case RV_MET:
+		atomic64_inc(&w->met);
+		atomic64_inc(&w->fresh_met);
+		break;
+	default:
+		atomic64_inc(&w->timeouts);
+		break;
+	}
+	atomic64_inc(&w->fresh_holds);
+	atomic64_add(*spent, &w->fresh_ns);
+	return end;
 }
 
 static bool read_policy(struct migrace_window *w, struct migrace_policy *p)
@@ -143,7 +190,7 @@ static u64 window_plan(struct migrace_window *w, struct migrace_policy *p)
 	ns = min_t(u64, ns, (u64)READ_ONCE(migrace_max_delay_us) * NSEC_PER_USEC);
 	if (!ns)
 		return 0;
-	if (!migrace_budget_take(this_cpu_ptr(&migrace_budget), local_clock(), ns,
+	if (!migrace_budget_take(this_cpu_ptr(w->budget), local_clock(), ns,
 				 (u64)READ_ONCE(migrace_budget_us) * NSEC_PER_USEC)) {
 		/* Said once: hits racing the disarm on other CPUs stay quiet. */
 		if (window_disarm_later(w)) {
@@ -166,9 +213,9 @@ static void window_hit(struct migrace_window *w, struct pt_regs *regs,
 		       bool (*match)(struct migrace_window *w, struct pt_regs *regs,
 				     struct migrace_hit *hit))
 {
+	enum rendezvous_end end = RV_NONE;
 	struct migrace_hit hit = { };
 	struct migrace_policy p;
-	bool met = false;
 	u64 ns, spent;
 
 	if (!atomic_read(&w->armed) || !migrace_targeted())
@@ -187,17 +234,18 @@ static void window_hit(struct migrace_window *w, struct pt_regs *regs,
 		trace_migrace_window_hit(w->name, 0, false, 0, 0);
 		return;
 	}
-	if (p.kind == MIGRACE_POLICY_RENDEZVOUS && hit.slot && hit.folio) {
-		spent = widen_rendezvous(&hit, ns, &met);
-		atomic64_inc(met ? &w->met : &w->timeouts);
-	} else {
+	if (p.kind == MIGRACE_POLICY_RENDEZVOUS && hit.slot && hit.folio)
+		end = window_rendezvous(w, &hit, ns, &spent);
+	else
 		spent = widen_delay(ns);
-	}
 	if (spent < ns)
-		migrace_budget_refund(this_cpu_ptr(&migrace_budget), ns - spent);
-	atomic64_inc(&w->widened);
-	atomic64_add(spent, &w->widen_ns);
-	trace_migrace_window_hit(w->name, spent, met, hit.refs, hit.base);
+		migrace_budget_refund(this_cpu_ptr(w->budget), ns - spent);
+	/* A delay, or a rendezvous that held: widened. */
+	if (end != RV_SKIPPED && end != RV_PRESENT) {
+		atomic64_inc(&w->widened);
+		atomic64_add(spent, &w->widen_ns);
+	}
+	trace_migrace_window_hit(w->name, spent, end == RV_MET, hit.refs, hit.base);
 }
 
 static int window_pre(struct kprobe *kp, struct pt_regs *regs)
@@ -268,14 +316,6 @@ static int window_aux_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
 
 NOKPROBE_SYMBOL(window_aux_ret);
 
-static void window_disarm_work(struct work_struct *work)
-{
-	struct migrace_window *w =
-		container_of(work, struct migrace_window, disarm_work);
-
-	migrace_window_disarm(w);
-}
-
 static void window_set_enabled(struct migrace_window *w, bool on)
 {
 	if (w->on_return)
@@ -288,6 +328,18 @@ static void window_set_enabled(struct migrace_window *w, bool on)
 		on ? enable_kprobe(&w->aux_kp) : disable_kprobe(&w->aux_kp);
 }
 
+/* A handler's disarm, unless an `arm` came in since: that one stands. */
+static void window_disarm_work(struct work_struct *work)
+{
+	struct migrace_window *w =
+		container_of(work, struct migrace_window, disarm_work);
+
+	mutex_lock(&window_lock);
+	if (!atomic_read(&w->armed) && w->registered)
+		window_set_enabled(w, false);
+	mutex_unlock(&window_lock);
+}
+
 int migrace_window_arm(struct migrace_window *w, const struct migrace_policy *p)
 {
 	struct migrace_policy *np, *old;
@@ -297,11 +349,13 @@ int migrace_window_arm(struct migrace_window *w, const struct migrace_policy *p)
 	np = kmemdup(p, sizeof(*p), GFP_KERNEL);
 	if (!np)
 		return -ENOMEM;
+	mutex_lock(&window_lock);
 	old = rcu_replace_pointer(w->policy, np, true);
 	atomic64_set(&w->pstate.eligible, 0);
 	atomic64_set(&w->pstate.widened, 0);
 	atomic_set(&w->armed, 1);
 	window_set_enabled(w, true);
+	mutex_unlock(&window_lock);
 	synchronize_rcu();
 	kfree(old);
 	return 0;
@@ -309,9 +363,11 @@ int migrace_window_arm(struct migrace_window *w, const struct migrace_policy *p)
 
 void migrace_window_disarm(struct migrace_window *w)
 {
+	mutex_lock(&window_lock);
 	atomic_set(&w->armed, 0);
 	if (w->registered)
 		window_set_enabled(w, false);
+	mutex_unlock(&window_lock);
 }
 
 void migrace_windows_reset(void)
@@ -327,6 +383,11 @@ void migrace_windows_reset(void)
 		atomic64_set(&w->widen_ns, 0);
 		atomic64_set(&w->met, 0);
 		atomic64_set(&w->timeouts, 0);
+		atomic64_set(&w->present, 0);
+		atomic64_set(&w->skipped, 0);
+		atomic64_set(&w->fresh_holds, 0);
+		atomic64_set(&w->fresh_met, 0);
+		atomic64_set(&w->fresh_ns, 0);
 	}
 }
 
@@ -399,6 +460,12 @@ static void window_register(struct migrace_window *w)
 
 	init_irq_work(&w->disarm_irq_work, window_disarm_irq_work);
 	INIT_WORK(&w->disarm_work, window_disarm_work);
+	/* Each window its own budget: one's spending never disarms another. */
+	w->budget = alloc_percpu(struct migrace_budget);
+	if (!w->budget) {
+		window_unavailable(w, w->site, -ENOMEM);
+		return;
+	}
 	err = window_register_main(w);
 	if (err) {
 		window_unavailable(w, w->site, err);
@@ -437,7 +504,10 @@ void migrace_windows_unregister(void)
 	for (i = 0; i < migrace_nr_windows; i++) {
 		struct migrace_window *w = &migrace_windows[i];
 
+		/* Disarmed first: no handler queues a disarm after the sync. */
 		atomic_set(&w->armed, 0);
+		irq_work_sync(&w->disarm_irq_work);
+		cancel_work_sync(&w->disarm_work);
 		if (w->aux_registered && w->aux_match)
 			unregister_kretprobe(&w->aux_krp);
 		else if (w->aux_registered)
@@ -448,9 +518,9 @@ void migrace_windows_unregister(void)
 			unregister_kprobe(&w->kp);
 		w->registered = false;
 		w->aux_registered = false;
-		irq_work_sync(&w->disarm_irq_work);
-		cancel_work_sync(&w->disarm_work);
 		kfree(rcu_replace_pointer(w->policy, NULL, true));
+		free_percpu(w->budget);
+		w->budget = NULL;
 	}
 }
 

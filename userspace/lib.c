@@ -333,6 +333,25 @@ int control_write(const char *line)
 	return write_flags(debugfs_path(path, sizeof(path), "control"), line, O_APPEND);
 }
 
+void control_explain(int err, FILE *out)
+{
+	char buf[32] = "";
+	FILE *f;
+
+	if (err != -ERANGE)
+		return;
+	f = fopen("/sys/module/migrace/parameters/max_delay_us", "r");
+	if (f) {
+		if (!fgets(buf, sizeof(buf), f))
+			buf[0] = '\0';
+		fclose(f);
+	}
+	buf[strcspn(buf, "\n")] = '\0';
+	fprintf(out, "migrace: a delay or timeout above max_delay_us=%s us is refused; "
+		"raise it with: echo N > /sys/module/migrace/parameters/max_delay_us\n",
+		buf[0] ? buf : "?");
+}
+
 /* Split @line in place into at most @max blank-separated fields. */
 static int split_fields(char *line, char **f, int max)
 {

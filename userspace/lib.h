@@ -83,6 +83,8 @@ const char *debugfs_path(char *buf, size_t len, const char *file);
 bool module_loaded(void);
 /** control_write() - write one control line; Return: 0 or -errno */
 int control_write(const char *line);
+/** control_explain() - after a refused control line: what bound, what raises it */
+void control_explain(int err, FILE *out);
 
 #define WIN_NAME_LEN	32
 

@@ -59,6 +59,7 @@ static int write_lines(char *lines)
 		if (e) {
 			fprintf(stderr, "migrace: control: '%s' rejected: %s (%s)\n", line,
 				errno_name(-e), strerror(-e));
+			control_explain(e, stderr);
 			return EXIT_USAGE;
 		}
 	}

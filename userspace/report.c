@@ -188,6 +188,43 @@ static void errno_item(void *arg, const char *name, uint64_t count)
 	fprintf(l->f, "%s%s %" PRIu64, l->n++ ? ", " : "", name, count);
 }
 
+/* The delta of stat window.@w.@field. */
+static int64_t window_stat(const struct report *r, const char *w, const char *field)
+{
+	char key[128];
+
+	snprintf(key, sizeof(key), "window.%s.%s", w, field);
+	return report_stat_delta(r, key);
+}
+
+/*
+ * One line per rendezvous window that held (@name: its fresh_holds stat):
+ * holds per migrate call, how many a reader met, the mean hold; and the
+ * hits not held (a taker already there, or no taker path).
+ */
+static void table_holds(const struct report *r, const char *name, FILE *f)
+{
+	int64_t holds, met, ns, present, calls;
+	char w[64];
+	int end = 0;
+
+	/* %n is reached only if the literal tail matched too */
+	if (sscanf(name, "window.%63[^.].fresh_holds%n", w, &end) != 1 || name[end])
+		return;
+	holds = window_stat(r, w, "fresh_holds");
+	present = window_stat(r, w, "present");
+	if (!holds && !present)
+		return;
+	met = window_stat(r, w, "fresh_met");
+	ns = window_stat(r, w, "fresh_ns");
+	calls = report_stat_delta(r, "migrate_calls");
+	fprintf(f, "  %s: %" PRId64 " fresh holds (%.2f per migrate call), met %" PRId64
+		" (%.1f%%), mean %.1f us; not held: present %" PRId64 ", skipped %" PRId64 "\n",
+		w, holds, calls ? (double)holds / calls : 0.0, met,
+		holds ? 100.0 * met / holds : 0.0, holds ? ns / 1e3 / holds : 0.0,
+		present, window_stat(r, w, "skipped"));
+}
+
 static void table_migration(const struct report *r, FILE *f)
 {
 	const struct migr_stats *m = &r->mig;
@@ -295,6 +332,8 @@ static void table_module(const struct report *r, FILE *f)
 	}
 	if (!shown)
 		fprintf(f, "    (none changed)\n");
+	for (size_t i = 0; m->stats_ok && i < m->after.n; i++)
+		table_holds(r, m->after.items[i].name, f);
 	fprintf(f, "  attribution (top %d):\n", REPORT_ATTRIB_TOP);
 	for (int i = 0; i < m->nattrib; i++) {
 		fprintf(f, "    taker=%s kind=%s hits=%" PRIu64 "\n", m->attrib[i].taker,

@@ -201,9 +201,11 @@ static int control(const char *line)
 {
 	int e = control_write(line);
 
-	if (e)
+	if (e) {
 		fprintf(stderr, "migrace: control: '%.*s' rejected: %s (%s)\n",
 			(int)strcspn(line, "\n"), line, errno_name(-e), strerror(-e));
+		control_explain(e, stderr);
+	}
 	return e;
 }
 

@@ -8,7 +8,7 @@ set -u
 OUT=/out/results.tap
 D=/sys/kernel/debug/migrace
 SECS=${MIGRACE_SECONDS:-4}
-PLAN=79
+PLAN=87
 n=0
 
 say() { echo "$*" | tee -a "$OUT"; }
@@ -41,6 +41,23 @@ control_rejects() {
 	dmesg -c >/dev/null
 	if echo "$1" >"$D/control" 2>/dev/null; then echo "accepted: $1"; return 1; fi
 	dmesg | grep -q "bad token '$2'" || { echo "log lacks token '$2':"; dmesg | tail -n 2; return 1; }
+}
+
+# A timeout over max_delay_us: -ERANGE, the log names the cap, and the
+# driver names the parameter that raises it.
+over_cap_named() {
+	dmesg -c >/dev/null
+	if echo "arm pte-clear rendezvous timeout_us=5000" >"$D/control" 2>/dev/null; then
+		echo "accepted"
+		return 1
+	fi
+	dmesg | grep -q "bad token 'timeout_us=5000'.*max_delay_us=1000" ||
+		{ echo "log lacks the cap:"; dmesg | tail -n 2; return 1; }
+	if migrace arm pte-clear rendezvous timeout_us=5000 >/tmp/arm.err 2>&1; then
+		echo "migrace arm accepted it"
+		return 1
+	fi
+	grep -q 'parameters/max_delay_us' /tmp/arm.err || { cat /tmp/arm.err; return 1; }
 }
 
 # insmod_rejects ARGS TEXT: loading fails and the log says TEXT.
@@ -89,6 +106,8 @@ check "control rejects an unknown window" control_rejects "arm bogus" bogus
 check "control rejects an unknown verb" control_rejects "frobnicate now" frobnicate
 check "control rejects a delay over the cap" \
 	control_rejects "arm pte-clear delay delay_us=999999" "delay_us=999999"
+check "a timeout over the cap: the log names max_delay_us, migrace arm names the parameter" \
+	over_cap_named
 check "control rejects a key of another policy" \
 	control_rejects "arm pte-clear rendezvous delay_us=5" "delay_us=5"
 check "control rejects a bad probability" control_rejects "arm freeze delay prob=101" "prob=101"
@@ -97,9 +116,18 @@ check "arm sets the policy shown in windows" \
 	sh -c "echo 'arm freeze delay min_us=10 max_us=20' >$D/control && grep -q '^freeze yes yes delay:10000-20000ns ' $D/windows"
 check "disarm all disarms" sh -c "echo 'disarm all' >$D/control && test \"\$(grep -c ' yes yes ' $D/windows)\" = 0"
 
+# rate TAG: percent of the run's move_pages calls that left a page unmoved
+rate() {
+	calls=$(sed -n 's/^  move_pages calls *//p' "/out/$1.txt")
+	nm=$(sed -n 's/^  not migrated *//p' "/out/$1.txt")
+	echo $((${nm:-0} * 100 / ${calls:-1}))
+}
+
 # -- baseline: counting only, nothing widened --
 ctl "target comm migrace"
 scenario base-shared shared-anon
+BASE_STRAY=$(stat stray_passes)
+BASE_CALLS=$(stat migrate_calls)
 check "baseline: migrate_pages calls counted" gt "$(stat migrate_calls)" 0
 check "baseline: refcount-check passes counted" gt "$(stat pass_attempts)" 0
 check "baseline: final_failed equals delta pgmigrate_fail" eq "$(stat final_failed)" "$dfail"
@@ -158,8 +186,25 @@ if [ "$(stat tlb_flush_deferred)" -gt 0 ]; then
 else
 	skip "pte-clear rendezvous: the deferred-flush path widened too" "no clear deferred here"
 fi
-check "pte-clear rendezvous: met in >= 90% of widened windows" \
-	gt $(($(stat window.pte-clear.met) * 100)) $(($(stat window.pte-clear.widened) * 90 - 1))
+# Fresh holds began with no excess reference: a reader still inside from an
+# earlier pass ends no hold (window.W.present) and is not counted as met.
+FH=$(stat window.pte-clear.fresh_holds)
+CALLS=$(stat migrate_calls)
+echo "# rdv-shared: fresh_holds $FH fresh_met $(stat window.pte-clear.fresh_met)" \
+	"fresh_ns $(stat window.pte-clear.fresh_ns) present $(stat window.pte-clear.present)" \
+	"calls $CALLS" | tee -a "$OUT"
+check "pte-clear rendezvous: a reader arrived in >= 90% of fresh holds" \
+	sh -c "[ $FH -gt 0 ] && [ $(($(stat window.pte-clear.fresh_met) * 100)) -ge $((FH * 90)) ]"
+check "pte-clear rendezvous: mean fresh hold below a fifth of the timeout (1 ms)" \
+	gt $((FH * 1000000)) "$(stat window.pte-clear.fresh_ns)"
+# A fresh hold on some passes of a call (the reader may have left since
+# the last one), never more than one a pass.
+check "pte-clear rendezvous: >= 0.5 fresh holds per migrate call, <= 1 per pass" \
+	sh -c "[ $((FH * 2)) -ge $CALLS ] && [ $FH -le $(stat pass_attempts) ]"
+check "pte-clear rendezvous: later passes find the reader present, not held" \
+	gt "$(stat window.pte-clear.present)" 0
+check "pte-clear rendezvous: widened counts fresh holds only" \
+	eq "$(stat window.pte-clear.widened)" "$FH"
 check "pte-clear rendezvous: stray shmem references counted" gt "$(sum_stats stray_shmem_)" 0
 check "pte-clear rendezvous: final_failed equals delta pgmigrate_fail" eq "$(stat final_failed)" "$dfail"
 check "pte-clear rendezvous ($RDV_READERS reader(s)): >= 90% of migrations failed" \
@@ -170,15 +215,18 @@ top_is_shmem_fault() {
 	grep -q '^taker=[a-z-]* kind=shmem' /tmp/top.txt && grep -q shmem_fault /tmp/top.txt
 }
 check "pte-clear rendezvous: top attribution is the shmem fault" top_is_shmem_fault
+# The same scenario without the window, in this guest: the window must add
+# failures and stray passes beyond what the kernel does by itself.
+echo "# rdv vs baseline: $(rate rdv-shared)% vs $(rate base-shared)% of calls;" \
+	"stray passes $(stat stray_passes)/$(stat migrate_calls) vs $BASE_STRAY/$BASE_CALLS" | tee -a "$OUT"
+check "pte-clear rendezvous vs no window: >= 10 points more calls fail" \
+	gt "$(rate rdv-shared)" $(($(rate base-shared) + 9))
+check "pte-clear rendezvous vs no window: more stray passes per migrate call" \
+	gt $(($(stat stray_passes) * BASE_CALLS)) $((BASE_STRAY * $(stat migrate_calls)))
 check "pte-clear disarmed after the run" eq "$(armed pte-clear)" no
 
 # -- isolation: every window armed for another task; the driver, untargeted
 # (it sees no module, so it targets nothing), is never held --
-rate() {
-	calls=$(sed -n 's/^  move_pages calls *//p' "/out/$1.txt")
-	nm=$(sed -n 's/^  not migrated *//p' "/out/$1.txt")
-	echo $((${nm:-0} * 100 / ${calls:-1}))
-}
 ctl reset
 ctl "target clear"
 ctl "target comm nosuchtask"
@@ -217,6 +265,10 @@ matrix() {
 	widened=$(stat "window.$w.widened")
 	if [ "$pol" = count ]; then
 		check "matrix $w count: hits counted, nothing widened" sh -c "[ $hits -gt 0 ] && [ $widened = 0 ]"
+	elif [ "$scen" = private-anon ] && [ "${pol%% *}" = rendezvous ]; then
+		# No reader of an anonymous folio can take a reference there.
+		check "matrix $w rendezvous on private-anon: hits skipped, none held" \
+			sh -c "[ $hits -gt 0 ] && [ $(stat "window.$w.skipped") -gt 0 ] && [ $widened = 0 ]"
 	else
 		check "matrix $w ${pol%% *}: hits widened" sh -c "[ $hits -gt 0 ] && [ $widened -gt 0 ]"
 	fi
@@ -253,6 +305,11 @@ scenario scen-split deferred-split --window deferred-split --policy "delay delay
 check "deferred-split: passes (partially mapped THPs, shrinker from the driver)" eq "$rc" 0
 check "deferred-split: splits inside the targeted scan widened" \
 	gt "$(stat window.deferred-split.widened)" 0
+# THP split unmaps with try_to_migrate() too, outside any migrate_pages()
+# call: its in-flight entries must not pile up (expired, cleared with the
+# targets at the driver's end).
+check "deferred-split: in-flight set empty after the run, never full" \
+	sh -c "[ $(stat inflight_now) = 0 ] && [ $(stat inflight_overflow) = 0 ]"
 
 # -- limits: times= and the per-CPU budget disarm a window by themselves --
 ctl "arm freeze delay delay_us=10 times=5"
