@@ -17,8 +17,8 @@
  *
  * One folio is added by one task at a time (try_to_migrate() runs with the
  * folio locked), so the check for an existing slot in
- * migrace_inflight_add() is not made atomic with the claim, and a re-add
- * takes the slot over (owner and start time) without a race.
+ * migrace_inflight_add() is not made atomic with the claim. A re-add
+ * replaces the entry: a new owner, start time and takers count.
  */
 #include <linux/atomic.h>
 #include <linux/string.h>
@@ -93,13 +93,14 @@ struct migrace_inflight *migrace_inflight_add(struct migrace_inflight_set *s,
 
 	if (!folio || folio == MIGRACE_CLAIMED)
 		return NULL;
+	/*
+	 * Tracked already (a new pass, or a stale entry): the old entry goes
+	 * and a new one is claimed, never rewritten in place, since another
+	 * remover may free it and a third task reuse it meanwhile.
+	 */
 	slot = migrace_inflight_find(s, folio);
-	if (slot) {
-		/* Taken over: a new migration of it, or a stale entry. */
-		WRITE_ONCE(slot->owner, owner);
-		WRITE_ONCE(slot->since_ns, now_ns);
-		return slot;
-	}
+	if (slot)
+		slot_release(s, slot, folio);
 	slot = slot_claim(s);
 	if (!slot)
 		return NULL;

@@ -39,7 +39,7 @@ static int set_max_delay(const char *val, const struct kernel_param *kp)
 
 static int set_budget(const char *val, const struct kernel_param *kp)
 {
-	return set_bounded(val, kp, 1, 900000);
+	return set_bounded(val, kp, 1, MIGRACE_HARD_BUDGET_US);
 }
 
 static const struct kernel_param_ops max_delay_ops = {
@@ -93,8 +93,11 @@ int migrace_set_targets(const struct migrace_cmd *cmd)
 	}
 	rcu_assign_pointer(migrace_targets, ts);
 	migrace_observe_enable(ts);
-	if (!ts)
+	if (!ts) {
+		/* Handlers still adding (preemption off) finish before the clear. */
+		synchronize_rcu();
 		migrace_inflight_clear(&migrace_inflight);
+	}
 	if (old)
 		kfree_rcu(old, rcu);
 	return 0;

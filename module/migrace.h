@@ -18,6 +18,8 @@
 
 #define MIGRACE_NAME_LEN	24
 #define MIGRACE_HARD_MAX_DELAY_US	5000	/* no widening is ever longer */
+/* No window's budget, nor all windows' together, passes this per CPU per s. */
+#define MIGRACE_HARD_BUDGET_US		900000
 #define MIGRACE_MAX_TARGETS	8
 
 /* The KUnit module calls into migrace.ko; symbols are exported only then. */
@@ -231,8 +233,8 @@ struct migrace_inflight_set {
 
 void migrace_inflight_init(struct migrace_inflight_set *s);
 /**
- * migrace_inflight_add() - track @folio; its slot (taken over by @owner) if
- * tracked already; NULL if the set is full
+ * migrace_inflight_add() - track @folio for @owner from @now_ns, replacing
+ * any entry it has; NULL if the set is full
  */
 struct migrace_inflight *migrace_inflight_add(struct migrace_inflight_set *s,
 					      struct folio *folio,

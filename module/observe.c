@@ -31,11 +31,12 @@ static void on_migrate_end(void *data, unsigned long succeeded,
 			   unsigned long thp_failed, unsigned long thp_split,
 			   enum migrate_mode mode, int reason)
 {
+	/* Whoever added them, even if no longer a target: one atomic if none. */
+	migrace_inflight_del_owner(&migrace_inflight, current);
 	if (!migrace_targeted())
 		return;
 	migrace_count(MC_FINAL_SUCCEEDED, succeeded);
 	migrace_count(MC_FINAL_FAILED, failed);
-	migrace_inflight_del_owner(&migrace_inflight, current);
 }
 
 struct tp_hook {
@@ -97,9 +98,9 @@ err_unwind:
 /* --- in flight -------------------------------------------------------------- */
 
 /*
- * try_to_migrate() is also called outside migrate_pages() (THP split), whose
- * end never removes the entry; such an entry goes when a full set is added
- * to, once it is older than any migration call (a call lasts milliseconds).
+ * An entry whose migration end was never seen (its task stopped being a
+ * target mid-call, say) goes when a full set is added to, once it is older
+ * than any migration call (a call lasts milliseconds).
  */
 #define MIGRACE_INFLIGHT_MAX_AGE_NS	(2 * NSEC_PER_SEC)
 
@@ -129,7 +130,8 @@ static int try_to_migrate_pre(struct kprobe *kp, struct pt_regs *regs)
 	struct folio *folio = (struct folio *)regs_get_kernel_argument(regs, 0);
 	unsigned long flags = regs_get_kernel_argument(regs, 1);
 
-	if (!migrace_targeted())
+	/* A THP split's unmap (TTU_SYNC): no migration, nothing to track. */
+	if (!migrace_targeted() || (flags & TTU_SYNC))
 		return 0;
 	if (!inflight_add(folio))
 		migrace_count(MC_INFLIGHT_OVERFLOW, 1);

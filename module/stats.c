@@ -32,6 +32,7 @@ static const char *const counter_names[] = {
 	[MC_TLB_FLUSH_DEFERRED_NONE] = "tlb_flush_deferred_none",
 	[MC_TLB_FLUSH_FORCED]	= "tlb_flush_forced",
 	[MC_INFLIGHT_EXPIRED]	= "inflight_expired",
+	[MC_CPU_BUDGET_REFUSED]	= "cpu_budget_refused",
 };
 
 static_assert(ARRAY_SIZE(counter_names) == MC_STRAY_HIST);

@@ -20,6 +20,11 @@
 
 /* Serialises arming and disarming, including a handler's queued disarm. */
 static DEFINE_MUTEX(window_lock);
+/*
+ * Each window has a budget of its own (one's spending never disarms
+ * another); all of them together stay under the hard limit on each CPU.
+ */
+static DEFINE_PER_CPU(struct migrace_budget, migrace_cpu_budget);
 /* Lock-free randomness for handlers (get_random_u64() takes a local lock). */
 static DEFINE_PER_CPU(struct rnd_state, migrace_rnd);
 
@@ -60,79 +65,75 @@ static int refs_accounted(struct folio *folio)
 	       migrace_small_folio_mapcount(folio);
 }
 
-enum rendezvous_end {
-	RV_NONE,	/* not a rendezvous: a plain delay */
-	RV_SKIPPED,	/* no taker path: not held */
-	RV_PRESENT,	/* a taker was already there: not held */
-	RV_MET,		/* a taker arrived during the hold */
-	RV_TIMEOUT,	/* none came */
-};
+/*
+ * No taker can bring a reference to @folio inside a window: an anonymous
+ * folio outside the swap cache and KSM. Its readers fault under a page table
+ * lock the migration holds or wait on its migration entry (no reference
+ * since 5.17); GUP-fast backs off a cleared PTE. Not covered: a writer in
+ * another process that shares it copy-on-write (do_wp_page() takes one).
+ */
+static bool no_taker_path(struct folio *folio)
+{
+	return folio_test_anon(folio) && !folio_test_swapcache(folio) &&
+	       !folio_test_ksm(folio);
+}
 
 /*
- * Hold until a reference taker reaches the folio or @timeout_ns passes; set
- * *@spent. Causal signals only: a taker probe (folio lock sleeper, page-cache
- * lookup, GUP) bumped @slot->takers, or the refcount exceeds what the
- * migration accounts for. The migrator holds the folio lock here, and
- * fault-around skips locked folios before taking a reference, so an excess
- * reference is one the refcount check will trip on.
- *
- * Not held: an anonymous folio (its readers fault under the page table lock
- * this clear holds, or wait on the migration entry without a reference: no
- * one can arrive), and a folio whose excess reference is already there (a
- * taker from an earlier pass sleeps on its lock): that is no hold.
+ * Before a rendezvous hold: is there anyone to wait for? Skipped: no slot or
+ * folio (the window knows no folio), or no taker path. Present: the folio
+ * already has a reference the migration does not account for (a taker from
+ * an earlier pass sleeps on its lock): a hold would end at its first poll,
+ * which is no hold. Neither is widened, nor charged to times= or the budget.
  */
-static enum rendezvous_end widen_rendezvous(struct migrace_hit *hit,
-					    u64 timeout_ns, u64 *spent)
+static bool rendezvous_worth(struct migrace_window *w, struct migrace_hit *hit)
 {
-	int takers0 = atomic_read(&hit->slot->takers);
-	u64 t0, t;
-
-	*spent = 0;
-	if (folio_test_anon(hit->folio))
-		return RV_SKIPPED;
+	if (!hit->slot || !hit->folio || no_taker_path(hit->folio)) {
+		atomic64_inc(&w->skipped);
+		return false;
+	}
 	hit->base = refs_accounted(hit->folio);
 	hit->refs = folio_ref_count(hit->folio);
-	if (hit->refs > hit->base)
-		return RV_PRESENT;
-	t0 = local_clock();
+	if (hit->refs > hit->base) {
+		atomic64_inc(&w->present);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Hold until a reference taker reaches the folio or @timeout_ns passes.
+ * Causal signals only: a taker probe (folio lock sleeper, page-cache lookup,
+ * GUP) bumped @slot->takers, or the refcount exceeds what the migration
+ * accounts for. The migrator holds the folio lock here, and fault-around
+ * skips locked folios before taking a reference, so an excess reference is
+ * one the refcount check will trip on. Return: the time held; *@met set.
+ */
+static u64 widen_rendezvous(struct migrace_hit *hit, u64 timeout_ns, bool *met)
+{
+	int takers0 = atomic_read(&hit->slot->takers);
+	u64 t0 = local_clock(), t;
+
 	do {
 		cpu_relax();
 		t = local_clock() - t0;
-		if (atomic_read(&hit->slot->takers) != takers0 ||
-		    folio_ref_count(hit->folio) > hit->base) {
-			*spent = t;
-			return RV_MET;
-		}
-	} while (t < timeout_ns);
-	*spent = t;
-	return RV_TIMEOUT;
+		*met = atomic_read(&hit->slot->takers) != takers0 ||
+		       folio_ref_count(hit->folio) > hit->base;
+	} while (!*met && t < timeout_ns);
+	return t;
 }
 
-/* A rendezvous hit: held (fresh) or not, and why. */
-static enum rendezvous_end window_rendezvous(struct migrace_window *w,
-					     struct migrace_hit *hit,
-					     u64 timeout_ns, u64 *spent)
+/* A fresh hold: one that began with nobody there. */
+static u64 window_rendezvous(struct migrace_window *w, struct migrace_hit *hit,
+			     u64 timeout_ns, bool *met)
 {
-	enum rendezvous_end end = widen_rendezvous(hit, timeout_ns, spent);
+	u64 spent = widen_rendezvous(hit, timeout_ns, met);
 
-	switch (end) {
-	case RV_SKIPPED:
-		atomic64_inc(&w->skipped);
-		return end;
-	case RV_PRESENT:
-		atomic64_inc(&w->present);
-		return end;
-	case RV_MET:
-		atomic64_inc(&w->met);
+	atomic64_inc(*met ? &w->met : &w->timeouts);
+	if (*met)
 		atomic64_inc(&w->fresh_met);
-		break;
-	default:
-		atomic64_inc(&w->timeouts);
-		break;
-	}
 	atomic64_inc(&w->fresh_holds);
-	atomic64_add(*spent, &w->fresh_ns);
-	return end;
+	atomic64_add(spent, &w->fresh_ns);
+	return spent;
 }
 
 static bool read_policy(struct migrace_window *w, struct migrace_policy *p)
@@ -178,11 +179,18 @@ static u64 handler_random(void)
 	return (u64)prandom_u32_state(st) << 32 | prandom_u32_state(st);
 }
 
-/* How long to widen this hit, within the cap and this CPU's budget. */
+/* Give back widening time a hit did not use. */
+static void window_refund(struct migrace_window *w, u64 ns)
+{
+	migrace_budget_refund(this_cpu_ptr(w->budget), ns);
+	migrace_budget_refund(this_cpu_ptr(&migrace_cpu_budget), ns);
+}
+
+/* How long to widen this hit, within the cap and this CPU's budgets. */
 static u64 window_plan(struct migrace_window *w, struct migrace_policy *p)
 {
 	bool exhausted = false;
-	u64 ns;
+	u64 ns, now;
 
 	ns = migrace_policy_decide(p, &w->pstate, handler_random(), &exhausted);
 	if (exhausted)
@@ -190,7 +198,8 @@ static u64 window_plan(struct migrace_window *w, struct migrace_policy *p)
 	ns = min_t(u64, ns, (u64)READ_ONCE(migrace_max_delay_us) * NSEC_PER_USEC);
 	if (!ns)
 		return 0;
-	if (!migrace_budget_take(this_cpu_ptr(w->budget), local_clock(), ns,
+	now = local_clock();
+	if (!migrace_budget_take(this_cpu_ptr(w->budget), now, ns,
 				 (u64)READ_ONCE(migrace_budget_us) * NSEC_PER_USEC)) {
 		/* Said once: hits racing the disarm on other CPUs stay quiet. */
 		if (window_disarm_later(w)) {
@@ -198,6 +207,12 @@ static u64 window_plan(struct migrace_window *w, struct migrace_policy *p)
 			pr_warn("window %s over its budget of %u us/s per CPU: disarmed\n",
 				w->name, migrace_budget_us);
 		}
+		return 0;
+	}
+	if (!migrace_budget_take(this_cpu_ptr(&migrace_cpu_budget), now, ns,
+				 (u64)MIGRACE_HARD_BUDGET_US * NSEC_PER_USEC)) {
+		migrace_budget_refund(this_cpu_ptr(w->budget), ns);
+		migrace_count(MC_CPU_BUDGET_REFUSED, 1);
 		return 0;
 	}
 	return ns;
@@ -213,9 +228,9 @@ static void window_hit(struct migrace_window *w, struct pt_regs *regs,
 		       bool (*match)(struct migrace_window *w, struct pt_regs *regs,
 				     struct migrace_hit *hit))
 {
-	enum rendezvous_end end = RV_NONE;
 	struct migrace_hit hit = { };
 	struct migrace_policy p;
+	bool rendezvous, met = false;
 	u64 ns, spent;
 
 	if (!atomic_read(&w->armed) || !migrace_targeted())
@@ -229,23 +244,23 @@ static void window_hit(struct migrace_window *w, struct pt_regs *regs,
 	atomic64_inc(&w->hits);
 	if (match == w->aux_match)
 		atomic64_inc(&w->aux_hits);
+	rendezvous = p.kind == MIGRACE_POLICY_RENDEZVOUS;
+	if (rendezvous && !rendezvous_worth(w, &hit))
+		return;
 	ns = window_plan(w, &p);
 	if (!ns) {
 		trace_migrace_window_hit(w->name, 0, false, 0, 0);
 		return;
 	}
-	if (p.kind == MIGRACE_POLICY_RENDEZVOUS && hit.slot && hit.folio)
-		end = window_rendezvous(w, &hit, ns, &spent);
+	if (rendezvous)
+		spent = window_rendezvous(w, &hit, ns, &met);
 	else
 		spent = widen_delay(ns);
 	if (spent < ns)
-		migrace_budget_refund(this_cpu_ptr(w->budget), ns - spent);
-	/* A delay, or a rendezvous that held: widened. */
-	if (end != RV_SKIPPED && end != RV_PRESENT) {
-		atomic64_inc(&w->widened);
-		atomic64_add(spent, &w->widen_ns);
-	}
-	trace_migrace_window_hit(w->name, spent, end == RV_MET, hit.refs, hit.base);
+		window_refund(w, ns - spent);
+	atomic64_inc(&w->widened);
+	atomic64_add(spent, &w->widen_ns);
+	trace_migrace_window_hit(w->name, spent, met, hit.refs, hit.base);
 }
 
 static int window_pre(struct kprobe *kp, struct pt_regs *regs)
@@ -503,21 +518,24 @@ void migrace_windows_unregister(void)
 
 	for (i = 0; i < migrace_nr_windows; i++) {
 		struct migrace_window *w = &migrace_windows[i];
+		bool main = w->registered;
 
-		/* Disarmed first: no handler queues a disarm after the sync. */
+		mutex_lock(&window_lock);
 		atomic_set(&w->armed, 0);
-		irq_work_sync(&w->disarm_irq_work);
-		cancel_work_sync(&w->disarm_work);
+		w->registered = false;
+		mutex_unlock(&window_lock);
+		/* Waits for running handlers: none can queue a disarm after. */
 		if (w->aux_registered && w->aux_match)
 			unregister_kretprobe(&w->aux_krp);
 		else if (w->aux_registered)
 			unregister_kprobe(&w->aux_kp);
-		if (w->registered && w->on_return)
+		if (main && w->on_return)
 			unregister_kretprobe(&w->krp);
-		else if (w->registered)
+		else if (main)
 			unregister_kprobe(&w->kp);
-		w->registered = false;
 		w->aux_registered = false;
+		irq_work_sync(&w->disarm_irq_work);
+		cancel_work_sync(&w->disarm_work);
 		kfree(rcu_replace_pointer(w->policy, NULL, true));
 		free_percpu(w->budget);
 		w->budget = NULL;

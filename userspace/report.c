@@ -204,7 +204,7 @@ static int64_t window_stat(const struct report *r, const char *w, const char *fi
  */
 static void table_holds(const struct report *r, const char *name, FILE *f)
 {
-	int64_t holds, met, ns, present, calls;
+	int64_t holds, met, ns, present, skipped, calls;
 	char w[64];
 	int end = 0;
 
@@ -213,7 +213,8 @@ static void table_holds(const struct report *r, const char *name, FILE *f)
 		return;
 	holds = window_stat(r, w, "fresh_holds");
 	present = window_stat(r, w, "present");
-	if (!holds && !present)
+	skipped = window_stat(r, w, "skipped");
+	if (!holds && !present && !skipped)
 		return;
 	met = window_stat(r, w, "fresh_met");
 	ns = window_stat(r, w, "fresh_ns");
@@ -222,7 +223,7 @@ static void table_holds(const struct report *r, const char *name, FILE *f)
 		" (%.1f%%), mean %.1f us; not held: present %" PRId64 ", skipped %" PRId64 "\n",
 		w, holds, calls ? (double)holds / calls : 0.0, met,
 		holds ? 100.0 * met / holds : 0.0, holds ? ns / 1e3 / holds : 0.0,
-		present, window_stat(r, w, "skipped"));
+		present, skipped);
 }
 
 static void table_migration(const struct report *r, FILE *f)
