@@ -4,6 +4,7 @@
 #   make lab [LAB_KERNEL=6.12] [LAB_ARCH=arm64]
 #                                  set up the lab, run the default scenario in a guest
 #   make check                     the whole test suite; ends with `N passed, N failed`
+#   make soak                      the long soak on the debug kernel -> results/soak.json
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 HOSTARCH := $(shell uname -m | sed 's/aarch64/arm64/')
@@ -16,7 +17,7 @@ endif
 LAB_ARCH ?= x86_64
 LAB_KERNEL ?= 6.1
 
-.PHONY: all module userspace lab check clean
+.PHONY: all module userspace lab check soak clean
 
 all: module userspace
 
@@ -33,6 +34,9 @@ lab:
 
 check:
 	scripts/check
+
+soak:
+	scripts/soak
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null || true

@@ -257,3 +257,15 @@ count_kunit() {
 stage_debug() {
 	guest_stage x86_64 debug "${MIGRACE_SECONDS:-3}"
 }
+
+# The short soak on the debug kernel (make soak runs the long one).
+stage_soak() {
+	local out=$CACHE/soak/debug-x86_64 rc=0
+	"$TOP/scripts/soak" --short >"$RESULTS/soak.log" 2>&1 || rc=$?
+	count_tap "soak" "$out/results.tap"
+	if [ $rc = 0 ]; then
+		t_ok "soak: short soak on the debug kernel ran clean (figures: $CACHE/soak/soak-short.json)"
+	else
+		t_fail "soak: short soak on the debug kernel ran clean" "$(tail -n 3 "$RESULTS/soak.log")"
+	fi
+}

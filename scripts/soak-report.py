@@ -1,0 +1,63 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Wrap a soak guest's figures (soak.json) with where and when they were
+measured, and a verdict: ok when every guest test passed, the guest ran
+clean (lab audit) and splats, leaks, orphans and input mismatches are 0.
+
+    soak-report.py GUEST_JSON KIND QEMU_VERSION LAB_RC > results/soak.json
+"""
+import datetime
+import json
+import os
+import platform
+import sys
+
+
+def host() -> dict:
+    cpu = "unknown"
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    osname = "unknown"
+    try:
+        with open("/etc/os-release", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("PRETTY_NAME="):
+                    osname = line.split("=", 1)[1].strip().strip('"')
+    except OSError:
+        pass
+    return {"machine": platform.machine(), "cpus": os.cpu_count(), "cpu": cpu, "os": osname}
+
+
+def main() -> int:
+    if len(sys.argv) != 5:
+        print(__doc__, file=sys.stderr)
+        return 2
+    with open(sys.argv[1], encoding="utf-8") as f:
+        guest = json.load(f)
+    lab_rc = int(sys.argv[4])
+    zero = ("splats", "shm_leaks", "orphans", "input_mismatches", "failed")
+    ok = lab_rc == 0 and all(guest.get(k) == 0 for k in zero) and guest.get("leaks") in (0, None)
+    doc = {
+        "schema": 1,
+        "kind": sys.argv[2],
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "qemu": sys.argv[3],
+        "accel": "tcg",
+        "host": host(),
+        "lab_rc": lab_rc,
+        "ok": ok,
+        "guest": guest,
+    }
+    json.dump(doc, sys.stdout, indent=1)
+    print()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
