@@ -180,11 +180,11 @@ static void full_set_test(struct kunit *test)
 	expect_consistent(test, s, NSLOTS);
 	KUNIT_EXPECT_NULL(test, migrace_inflight_add(s, fake_folio(NSLOTS),
 						     current, 0));
-	/* A tracked folio is still found, and re-adding it still works. */
+	/* A tracked folio is still found, and re-adding it works in a full set. */
 	slot = migrace_inflight_find(s, fake_folio(NSLOTS - 1));
 	KUNIT_ASSERT_NOT_NULL(test, slot);
 	KUNIT_EXPECT_PTR_EQ(test, migrace_inflight_add(s, fake_folio(NSLOTS - 1),
-						       current, 0), slot);
+						       current, NSLOTS - 1), slot);
 	expect_consistent(test, s, NSLOTS);
 	/* Freeing one makes room, in that very slot. */
 	KUNIT_EXPECT_EQ(test, migrace_inflight_expire(s, NSLOTS, NSLOTS - 1), 1);
