@@ -258,14 +258,16 @@ stage_debug() {
 	guest_stage x86_64 debug "${MIGRACE_SECONDS:-3}"
 }
 
-# The short soak on the debug kernel (make soak runs the long one).
+# The short soak, on the stock 6.1 kernel to keep a cached run within 20
+# minutes (the debug stage runs the guest suite, rmmod under load included,
+# on the debug kernel; make soak runs the long soak there).
 stage_soak() {
-	local out=$CACHE/soak/debug-x86_64 rc=0
-	"$TOP/scripts/soak" --short >"$RESULTS/soak.log" 2>&1 || rc=$?
+	local out=$CACHE/soak/6.1-x86_64 rc=0
+	"$TOP/scripts/soak" --short --kernel 6.1 >"$RESULTS/soak.log" 2>&1 || rc=$?
 	count_tap "soak" "$out/results.tap"
 	if [ $rc = 0 ]; then
-		t_ok "soak: short soak on the debug kernel ran clean (figures: $CACHE/soak/soak-short.json)"
+		t_ok "soak: short soak ran clean (figures: $CACHE/soak/soak-short-6.1-x86_64.json)"
 	else
-		t_fail "soak: short soak on the debug kernel ran clean" "$(tail -n 3 "$RESULTS/soak.log")"
+		t_fail "soak: short soak ran clean" "$(tail -n 3 "$RESULTS/soak.log")"
 	fi
 }
