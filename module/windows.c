@@ -186,6 +186,15 @@ static void window_refund(struct migrace_window *w, u64 ns)
 	migrace_budget_refund(this_cpu_ptr(&migrace_cpu_budget), ns);
 }
 
+/* Charge what a hit spent past its reservation (a vCPU paused mid-wait). */
+static void window_charge(struct migrace_window *w, u64 ns)
+{
+	u64 now = local_clock();
+
+	migrace_budget_take(this_cpu_ptr(w->budget), now, ns, U64_MAX);
+	migrace_budget_take(this_cpu_ptr(&migrace_cpu_budget), now, ns, U64_MAX);
+}
+
 /* How long to widen this hit, within the cap and this CPU's budgets. */
 static u64 window_plan(struct migrace_window *w, struct migrace_policy *p)
 {
@@ -258,6 +267,8 @@ static void window_hit(struct migrace_window *w, struct pt_regs *regs,
 		spent = widen_delay(ns);
 	if (spent < ns)
 		window_refund(w, ns - spent);
+	else if (spent > ns)
+		window_charge(w, spent - ns);
 	atomic64_inc(&w->widened);
 	atomic64_add(spent, &w->widen_ns);
 	trace_migrace_window_hit(w->name, spent, met, hit.refs, hit.base);

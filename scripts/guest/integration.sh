@@ -291,12 +291,14 @@ matrix freeze shared-anon "$pol"
 matrix entry-wait shared-anon "$pol"
 matrix deferred-split deferred-split "$pol"
 # An anonymous folio: no reader can bring a reference into the window.
+# (freeze: private-anon's readers are threads of the migrator, and pte-clear
+# never hits a clear in the migrator's own mm.)
 ctl reset
-migrace run private-anon --seconds 2 --window pte-clear --policy "rendezvous timeout_us=1000" \
+migrace run private-anon --seconds 2 --window freeze --policy "rendezvous timeout_us=1000" \
 	>/out/m-private-rdv.txt 2>&1
-check "pte-clear rendezvous on private-anon: hits skipped, none held" \
-	sh -c "[ $(stat window.pte-clear.hits) -gt 0 ] && [ $(stat window.pte-clear.skipped) -gt 0 ] &&
-		[ $(stat window.pte-clear.widened) = 0 ]"
+check "freeze rendezvous on private-anon: hits skipped, none held" \
+	sh -c "[ $(stat window.freeze.hits) -gt 0 ] && [ $(stat window.freeze.skipped) -gt 0 ] &&
+		[ $(stat window.freeze.widened) = 0 ]"
 
 # -- every other scenario, with the outcome predicted for it --
 migrated() { sed -n 's/^  migrated *//p' "/out/$1.txt"; }
@@ -330,8 +332,12 @@ check "deferred-split: splits inside the targeted scan widened" \
 ctl reset
 ctl "target comm migrace"
 MIGRACE_DEBUGFS=/nonexistent migrace run deferred-split --seconds "$SECS" >/out/split-left.txt 2>&1
+cp "$D/stats" /out/split-left.stats
+# (A batch of more than 64 folios may overflow the set: counted, not a leak.)
 check "deferred-split, still targeted after the run: migrations seen, in-flight set empty" \
-	sh -c "[ $(stat migrate_calls) -gt 0 ] && [ $(stat inflight_now) = 0 ] && [ $(stat inflight_overflow) = 0 ]"
+	sh -c "[ $(stat migrate_calls) -gt 0 ] && [ $(stat inflight_now) = 0 ] ||
+		{ echo 'migrate_calls $(stat migrate_calls) inflight_now $(stat inflight_now)' \
+			'overflow $(stat inflight_overflow) expired $(stat inflight_expired)'; false; }"
 ctl "target clear"
 
 # -- limits: times= and the per-CPU budget disarm a window by themselves --
