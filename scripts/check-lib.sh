@@ -213,11 +213,11 @@ guest_stage() {
 }
 
 stage_x86_64() {
-	guest_stage x86_64 6.1 "${MIGRACE_SECONDS:-4}"
+	guest_stage x86_64 6.1 "${MIGRACE_SECONDS:-3}"
 }
 
 stage_arm64() {
-	guest_stage arm64 6.1 "${MIGRACE_SECONDS:-4}"
+	guest_stage arm64 6.1 "${MIGRACE_SECONDS:-3}"
 }
 
 stage_kunit() {

@@ -5,7 +5,7 @@ measured, and a verdict: ok when every guest test passed, the guest ran
 clean (lab audit) and splats, leaks, orphans, failed driver runs and input
 mismatches are 0.
 
-    soak-report.py GUEST_JSON KIND QEMU_VERSION LAB_RC > results/soak.json
+    soak-report.py GUEST_JSON KIND QEMU_VERSION LAB_RC COMMAND > results/soak.json
 """
 import datetime
 import json
@@ -36,7 +36,7 @@ def host() -> dict:
 
 
 def main() -> int:
-    if len(sys.argv) != 5:
+    if len(sys.argv) != 6:
         print(__doc__, file=sys.stderr)
         return 2
     with open(sys.argv[1], encoding="utf-8") as f:
@@ -47,6 +47,7 @@ def main() -> int:
     doc = {
         "schema": 1,
         "kind": sys.argv[2],
+        "command": sys.argv[5],
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "qemu": sys.argv[3],
         "accel": "tcg",
