@@ -185,7 +185,7 @@ stage_lab() {
 		"console audit FAILED.*WARNING: CPU: 9 PID: 1 at migrace-selftest" \
 		"${L[@]}" --timeout 120 -- 'echo "WARNING: CPU: 9 PID: 1 at migrace-selftest" >/dev/kmsg'
 	expect_fail "lab: a guest that never powers off fails at its timeout" 1 \
-		"no power-off within 20s" "${L[@]}" --timeout 20 -- 'sleep 600'
+		"no power-off within 15s" "${L[@]}" --timeout 15 -- 'sleep 600'
 }
 
 # build_out_ok K ARCH: `build --out DIR` leaves that kernel's module there.
@@ -254,8 +254,10 @@ count_kunit() {
 	fi
 }
 
+# 2 s scenarios: the debug kernel is there for KASAN, lockdep and the
+# lockup detectors, not for statistics (a cached run within 20 minutes).
 stage_debug() {
-	guest_stage x86_64 debug "${MIGRACE_SECONDS:-3}"
+	guest_stage x86_64 debug "${MIGRACE_SECONDS:-2}"
 }
 
 # The short soak, on the stock 6.1 kernel to keep a cached run within 20
