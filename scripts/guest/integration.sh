@@ -8,6 +8,8 @@ set -u
 OUT=/out/results.tap
 D=/sys/kernel/debug/migrace
 SECS=${MIGRACE_SECONDS:-4}
+# Runs that only show a counter moving, not a rate: shorter.
+QSECS=$((SECS > 2 ? 2 : SECS))
 PLAN=89
 n=0
 
@@ -74,13 +76,20 @@ scenario() {
 	shift
 	ctl reset
 	f0=$(vm pgmigrate_fail)
-	migrace run "$@" --seconds "$SECS" --json "/out/$tag.json" >"/out/$tag.txt" 2>&1
+	migrace run "$@" --seconds "${RUN_SECS:-$SECS}" --json "/out/$tag.json" >"/out/$tag.txt" 2>&1
 	rc=$?
 	dfail=$(($(vm pgmigrate_fail) - f0))
 	cp "$D/stats" "/out/$tag.stats"
 	cp "$D/attribution" "/out/$tag.attribution"
 	echo "# $tag: driver exit $rc, final_failed $(stat final_failed)," \
 		"final_succeeded $(stat final_succeeded), pgmigrate_fail +$dfail" | tee -a "$OUT"
+}
+
+# qscenario NAME ARGS...: a scenario that runs QSECS.
+qscenario() {
+	RUN_SECS=$QSECS
+	scenario "$@"
+	RUN_SECS=
 }
 
 say "TAP version 13"
@@ -196,11 +205,15 @@ CALLS=$(stat migrate_calls)
 echo "# rdv-shared: fresh_holds $FH fresh_met $(stat window.pte-clear.fresh_met)" \
 	"fresh_ns $(stat window.pte-clear.fresh_ns) present $(stat window.pte-clear.present)" \
 	"calls $CALLS" | tee -a "$OUT"
-check "pte-clear rendezvous: a reader arrived in >= 90% of fresh holds" \
-	sh -c "[ $FH -gt 0 ] && [ $(($(stat window.pte-clear.fresh_met) * 100)) -ge $((FH * 90)) ]"
-# (arm64 7.2 with two readers: 1.07 ms once; a hold that never meets sits at 5 ms)
-check "pte-clear rendezvous: mean fresh hold below half the timeout (2.5 ms)" \
-	gt $((FH * 2500000)) "$(stat window.pte-clear.fresh_ns)"
+# How soon a reader arrives depends on the host: CI's 2 cores ran arm64 7.2
+# (two readers and the migrator, three busy vCPUs) at 89.8% met and a
+# 2.8 ms mean, here 99% and 1.1 ms. The bounds keep to what fails when the
+# feature is gone: no window, no fresh holds; a hold that does not end when
+# a reader arrives sits at the 5 ms timeout every time.
+check "pte-clear rendezvous: a reader arrived in >= 75% of fresh holds" \
+	sh -c "[ $FH -gt 0 ] && [ $(($(stat window.pte-clear.fresh_met) * 100)) -ge $((FH * 75)) ]"
+check "pte-clear rendezvous: mean fresh hold below 80% of the timeout (4 ms)" \
+	gt $((FH * 4000000)) "$(stat window.pte-clear.fresh_ns)"
 # A fresh hold on some passes of a call (the reader may have left since
 # the last one), never more than one a pass.
 check "pte-clear rendezvous: >= 0.5 fresh holds per migrate call, <= 1 per pass" \
@@ -254,9 +267,9 @@ check "private-anon, all windows armed: 0 stray references" eq "$(stat stray_ref
 check "private-anon: final_failed equals delta pgmigrate_fail" eq "$(stat final_failed)" "$dfail"
 
 # -- the other windows move their counters --
-scenario freeze-shared shared-anon --window freeze --policy "delay delay_us=100"
+qscenario freeze-shared shared-anon --window freeze --policy "delay delay_us=100"
 check "freeze delay: widened at the refcount check" gt "$(stat window.freeze.widened)" 0
-scenario wait-private private-anon --window entry-wait --policy "delay delay_us=100"
+qscenario wait-private private-anon --window entry-wait --policy "delay delay_us=100"
 check "entry-wait delay: waiters on migration entries widened" gt "$(stat window.entry-wait.widened)" 0
 check "entry-wait: waiters attributed" sh -c "grep -q '^taker=entry-wait' $D/attribution"
 
@@ -264,7 +277,7 @@ check "entry-wait: waiters attributed" sh -c "grep -q '^taker=entry-wait' $D/att
 matrix() {
 	w=$1 scen=$2 pol=$3
 	ctl reset
-	migrace run "$scen" --seconds 2 --window "$w" --policy "$pol" >"/out/m-$w-${pol%% *}.txt" 2>&1
+	migrace run "$scen" --seconds 1 --window "$w" --policy "$pol" >"/out/m-$w-${pol%% *}.txt" 2>&1
 	hits=$(stat "window.$w.hits")
 	widened=$(stat "window.$w.widened")
 	if [ "$pol" = count ]; then
@@ -298,7 +311,7 @@ matrix deferred-split deferred-split "$pol"
 # (freeze: private-anon's readers are threads of the migrator, and pte-clear
 # never hits a clear in the migrator's own mm.)
 ctl reset
-migrace run private-anon --seconds 2 --window freeze --policy "rendezvous timeout_us=1000" \
+migrace run private-anon --seconds 1 --window freeze --policy "rendezvous timeout_us=1000" \
 	>/out/m-private-rdv.txt 2>&1
 check "freeze rendezvous on private-anon: hits skipped, none held" \
 	sh -c "[ $(stat window.freeze.hits) -gt 0 ] && [ $(stat window.freeze.skipped) -gt 0 ] &&
@@ -309,11 +322,11 @@ migrated() { sed -n 's/^  migrated *//p' "/out/$1.txt"; }
 scenario scen-shmem shmem-file --window pte-clear --policy "rendezvous$FLUSH" --expect-failures
 check "shmem-file, pte-clear rendezvous: the page-cache race shows" eq "$rc" 0
 check "shmem-file, pte-clear rendezvous: stray shmem references" gt "$(sum_stats stray_shmem_)" 0
-scenario scen-thp thp
+qscenario scen-thp thp
 check "thp: passes (private THP, thread readers)" eq "$rc" 0
 check "thp: huge pages migrated" gt "$(migrated scen-thp)" 0
 check "thp: no stray references" eq "$(stat stray_refs)" 0
-scenario scen-hugetlb hugetlb
+qscenario scen-hugetlb hugetlb
 check "hugetlb: passes (pages reserved on both nodes and restored)" eq "$rc" 0
 check "hugetlb: huge pages migrated" gt "$(migrated scen-hugetlb)" 0
 check "hugetlb: nr_hugepages restored" eq "$(cat /proc/sys/vm/nr_hugepages)" 0
@@ -328,7 +341,7 @@ else
 		sh -c "[ $rc = 0 ] && [ ${offline_ok:-0} -gt 0 ] || { echo 'rc $rc offline_ok ${offline_ok:-none}'; false; }"
 fi
 
-scenario scen-split deferred-split --window deferred-split --policy "delay delay_us=200"
+qscenario scen-split deferred-split --window deferred-split --policy "delay delay_us=200"
 check "deferred-split: passes (partially mapped THPs, shrinker from the driver)" eq "$rc" 0
 check "deferred-split: splits inside the targeted scan widened" \
 	gt "$(stat window.deferred-split.widened)" 0
@@ -338,7 +351,7 @@ check "deferred-split: splits inside the targeted scan widened" \
 # may stay in the in-flight set once the migrations are over.
 ctl reset
 ctl "target comm migrace"
-MIGRACE_DEBUGFS=/nonexistent migrace run deferred-split --seconds "$SECS" >/out/split-left.txt 2>&1
+MIGRACE_DEBUGFS=/nonexistent migrace run deferred-split --seconds "$QSECS" >/out/split-left.txt 2>&1
 cp "$D/stats" /out/split-left.stats
 # (A batch of more than 64 folios may overflow the set: counted, not a leak.)
 check "deferred-split, still targeted after the run: migrations seen, in-flight set empty" \
@@ -349,12 +362,12 @@ ctl "target clear"
 
 # -- limits: times= and the per-CPU budget disarm a window by themselves --
 ctl "arm freeze delay delay_us=10 times=5"
-scenario times-shared shared-anon
+qscenario times-shared shared-anon
 check "times=5: exactly 5 widenings" eq "$(stat window.freeze.widened)" 5
 check "times=5: window disarmed itself" eq "$(armed freeze)" no
 echo 1000 >/sys/module/migrace/parameters/budget_us
 ctl "arm pte-clear delay delay_us=900"
-scenario budget-shared shared-anon
+qscenario budget-shared shared-anon
 check "budget: exceeded budget disarms the window" gt "$(stat budget_disarms)" 0
 check "budget: pte-clear disarmed itself" eq "$(armed pte-clear)" no
 echo 500000 >/sys/module/migrace/parameters/budget_us
