@@ -10,7 +10,7 @@ D=/sys/kernel/debug/migrace
 SECS=${MIGRACE_SECONDS:-4}
 # Runs that only show a counter moving, not a rate: shorter.
 QSECS=$((SECS > 2 ? 2 : SECS))
-PLAN=89
+PLAN=92
 n=0
 
 say() { echo "$*" | tee -a "$OUT"; }
@@ -215,9 +215,11 @@ check "pte-clear rendezvous: a reader arrived in >= 75% of fresh holds" \
 check "pte-clear rendezvous: mean fresh hold below 80% of the timeout (4 ms)" \
 	gt $((FH * 4000000)) "$(stat window.pte-clear.fresh_ns)"
 # A fresh hold on some passes of a call (the reader may have left since
-# the last one), never more than one a pass.
-check "pte-clear rendezvous: >= 0.5 fresh holds per migrate call, <= 1 per pass" \
-	sh -c "[ $((FH * 2)) -ge $CALLS ] && [ $FH -le $(stat pass_attempts) ]"
+# the last one), never more than one a pass. Per call: 0.39 (x86_64 7.2
+# with flush=immediate, where a reader sleeping on the folio lock is often
+# still there: present) to 1.9 in one make check.
+check "pte-clear rendezvous: >= 0.25 fresh holds per migrate call, <= 1 per pass" \
+	sh -c "[ $((FH * 4)) -ge $CALLS ] && [ $FH -le $(stat pass_attempts) ]"
 check "pte-clear rendezvous: later passes find the reader present, not held" \
 	gt "$(stat window.pte-clear.present)" 0
 check "pte-clear rendezvous: widened counts fresh holds only" \
@@ -273,6 +275,92 @@ qscenario wait-private private-anon --window entry-wait --policy "delay delay_us
 check "entry-wait delay: waiters on migration entries widened" gt "$(stat window.entry-wait.widened)" 0
 check "entry-wait: waiters attributed" sh -c "grep -q '^taker=entry-wait' $D/attribution"
 
+# -- tracepoints and delay fidelity: the events perf, trace-cmd and bpftrace
+# read agree with the counters, and each widening lasts what was asked --
+TR=/sys/kernel/tracing
+[ -e "$TR/trace" ] || mount -t tracefs nodev "$TR" 2>/dev/null
+EV=$TR/events/migrace
+# traced_ns W: the widened_ns of W's traced hits that widened, sorted.
+traced_ns() {
+	sed -n "s/.* window=$1 widened_ns=\([0-9]*\) .*/\1/p" "$TR/trace" | awk '$1 > 0' | sort -n
+}
+# pct FILE P: the P-th percentile of a sorted file (nothing if empty).
+pct() {
+	lines=$(wc -l <"$1")
+	[ "$lines" -gt 0 ] && sed -n "$(((lines * $2 + 99) / 100))p" "$1"
+}
+overruns() { cat "$TR"/per_cpu/cpu*/stats | awk '/^overrun:/ { s += $2 } END { print s + 0 }'; }
+# trace_events TAG: this run's events, kept in /out.
+trace_events() {
+	echo 0 >"$EV/enable"
+	cp "$TR/trace" "/out/$1.trace"
+	echo "# $1: $(grep -c migrace_window_hit "/out/$1.trace") hit events," \
+		"$(grep -c migrace_stray_ref "/out/$1.trace") stray events, overrun $(overruns)" | tee -a "$OUT"
+}
+# events_match: one hit event per freeze hit, widened_ns > 0 per widening;
+# one stray event per stray pass, observed - expected summing to stray_refs.
+events_match() {
+	hits=$(grep -c 'window=freeze ' "$TR/trace")
+	wide=$(traced_ns freeze | wc -l)
+	strays=$(grep -c migrace_stray_ref "$TR/trace")
+	refs=$(sed -n 's/.*observed=\([0-9]*\) expected=\([0-9]*\).*/\1 \2/p' "$TR/trace" |
+		awk '{ s += $1 - $2 } END { print s + 0 }')
+	echo "hits $hits/$(stat window.freeze.hits) widened $wide/$(stat window.freeze.widened)" \
+		"stray passes $strays/$(stat stray_passes) refs $refs/$(stat stray_refs) overrun $(overruns)"
+	[ "$(overruns)" = 0 ] && [ "$hits" = "$(stat window.freeze.hits)" ] &&
+		[ "$wide" = "$(stat window.freeze.widened)" ] && [ "$wide" -gt 0 ] &&
+		[ "$strays" = "$(stat stray_passes)" ] && [ "$strays" -gt 0 ] &&
+		[ "$refs" = "$(stat stray_refs)" ]
+}
+# in_range LO HI: every widening at least LO ns; 10% of them below the
+# middle and 10% above (the range is drawn from); 90% within HI + 100 us
+# (an interrupt inside the busy-wait adds to it).
+in_range() {
+	traced_ns freeze >/tmp/ns
+	mid=$((($1 + $2) / 2))
+	low=$(awk -v m="$mid" '$1 < m' /tmp/ns | wc -l)
+	all=$(wc -l </tmp/ns)
+	echo "widenings $all, min $(pct /tmp/ns 1) ns, median $(pct /tmp/ns 50) ns," \
+		"p90 $(pct /tmp/ns 90) ns, below $mid: $low"
+	[ "$all" -gt 0 ] && [ "$(pct /tmp/ns 1)" -ge "$1" ] &&
+		[ $((low * 10)) -ge "$all" ] && [ $(((all - low) * 10)) -ge "$all" ] &&
+		[ "$(pct /tmp/ns 90)" -le $(($2 + 100000)) ]
+}
+# clamped CAP: every widening at least CAP ns, the median under twice it.
+clamped() {
+	traced_ns freeze >/tmp/ns
+	echo "widenings $(wc -l </tmp/ns), min $(pct /tmp/ns 1) ns, median $(pct /tmp/ns 50) ns"
+	[ -s /tmp/ns ] && [ "$(pct /tmp/ns 1)" -ge "$1" ] && [ "$(pct /tmp/ns 50)" -lt $(($1 * 2)) ]
+}
+if [ -e "$EV/enable" ]; then
+	echo 4096 >"$TR/buffer_size_kb"
+	echo >"$TR/trace"
+	echo 1 >"$EV/enable"
+	ctl "arm freeze delay min_us=100 max_us=300"
+	qscenario trace-range shared-anon
+	trace_events trace-range
+	check "tracepoints: an event per hit and per widening, per stray pass and stray ref" events_match
+	check "delay fidelity: min_us=100 max_us=300 drawn from the range, none shorter" \
+		in_range 100000 300000
+	# The cap applies to a window already armed above it.
+	ctl "arm freeze delay delay_us=800"
+	echo 100 >/sys/module/migrace/parameters/max_delay_us
+	echo >"$TR/trace"
+	echo 1 >"$EV/enable"
+	ctl reset
+	migrace run shared-anon --seconds 1 >/out/trace-clamp.txt 2>&1
+	trace_events trace-clamp
+	echo 1000 >/sys/module/migrace/parameters/max_delay_us
+	check "delay fidelity: max_delay_us lowered to 100 under delay_us=800: none shorter, median under 200 us" \
+		clamped 100000
+	ctl "disarm freeze"
+else
+	skip "tracepoints: an event per hit and per widening, per stray pass and stray ref" "no tracefs events/migrace"
+	skip "delay fidelity: min_us=100 max_us=300 drawn from the range, none shorter" "no tracefs events/migrace"
+	skip "delay fidelity: max_delay_us lowered to 100 under delay_us=800: none shorter, median under 200 us" \
+		"no tracefs events/migrace"
+fi
+
 # -- each window x each policy moves its counters in its matching scenario --
 matrix() {
 	w=$1 scen=$2 pol=$3
@@ -326,7 +414,8 @@ qscenario scen-thp thp
 check "thp: passes (private THP, thread readers)" eq "$rc" 0
 check "thp: huge pages migrated" gt "$(migrated scen-thp)" 0
 check "thp: no stray references" eq "$(stat stray_refs)" 0
-qscenario scen-hugetlb hugetlb
+# One reader: three kept every 2 s run on x86_64 6.1 from migrating (24 of 24 calls failed).
+qscenario scen-hugetlb hugetlb --readers 1
 check "hugetlb: passes (pages reserved on both nodes and restored)" eq "$rc" 0
 check "hugetlb: huge pages migrated" gt "$(migrated scen-hugetlb)" 0
 check "hugetlb: nr_hugepages restored" eq "$(cat /proc/sys/vm/nr_hugepages)" 0
