@@ -9,7 +9,9 @@
 #include <numaif.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -318,11 +320,78 @@ const char *debugfs_path(char *buf, size_t len, const char *file)
 	return buf;
 }
 
-bool module_loaded(void)
+const char *access_hint(int err)
 {
+	if (err == EACCES)
+		return " (debugfs is root only: run as root)";
+	if (err == EPERM)
+		return " (kernel lockdown restricts debugfs?)";
+	return "";
+}
+
+static enum module_reach denied(int err, const char *path, char *why, size_t len)
+{
+	snprintf(why, len, "cannot reach %s: %s (%s)%s", path, errno_name(err), strerror(err),
+		 access_hint(err));
+	return MODULE_DENIED;
+}
+
+/* debugfs_dir() is missing: is its parent a debugfs mount? */
+static enum module_reach parent_reach(const char *dir, char *why, size_t len)
+{
+	char parent[512];
+	struct statfs sfs;
+	struct stat st;
+	char *slash;
+
+	snprintf(parent, sizeof(parent), "%s", dir);
+	slash = strrchr(parent, '/');
+	if (slash && slash != parent)
+		*slash = '\0';
+	else
+		snprintf(parent, sizeof(parent), "%s", slash ? "/" : ".");
+	if (stat(parent, &st) && (errno == EACCES || errno == EPERM))
+		return denied(errno, parent, why, len);
+	if (stat(parent, &st) || !S_ISDIR(st.st_mode)) {
+		snprintf(why, len, "debugfs not mounted (no %s)", parent);
+		return MODULE_NO_DEBUGFS;
+	}
+	/* A test's $MIGRACE_DEBUGFS lives on any file system: only the default is checked. */
+	if (!strcmp(dir, MIGRACE_DEBUGFS_DEFAULT) &&
+	    (statfs(parent, &sfs) || sfs.f_type != DEBUGFS_MAGIC)) {
+		snprintf(why, len, "debugfs not mounted at %s (mount -t debugfs none %s)",
+			 parent, parent);
+		return MODULE_NO_DEBUGFS;
+	}
+	snprintf(why, len, "module not loaded (no %s)", dir);
+	return MODULE_ABSENT;
+}
+
+enum module_reach module_reach(char *why, size_t len)
+{
+	const char *dir = debugfs_dir();
+	char scratch[1];
 	struct stat st;
 
-	return !stat(debugfs_dir(), &st) && S_ISDIR(st.st_mode);
+	if (!why) {
+		why = scratch;
+		len = sizeof(scratch);
+	}
+	why[0] = '\0';
+	if (!stat(dir, &st)) {
+		if (S_ISDIR(st.st_mode))
+			return MODULE_OK;
+		snprintf(why, len, "module not loaded (no %s)", dir);
+		return MODULE_ABSENT;
+	}
+	if (errno == EACCES || errno == EPERM)
+		return denied(errno, dir, why, len);
+	return parent_reach(dir, why, len);
+}
+
+bool module_loaded(void)
+{
+	return module_reach(NULL, 0) == MODULE_OK;
 }
 
 int control_write(const char *line)
@@ -442,6 +511,19 @@ void windows_print(FILE *f, const struct win_row *rows, int n)
 			r->available ? "yes" : "no", r->armed ? "yes" : "no", pw, r->policy,
 			r->hits, r->widened, r->met, r->timeouts, r->widen_ns,
 			r->why[0] ? "  " : "", r->why);
+	}
+}
+
+void windows_print_notes(FILE *f, const char *text)
+{
+	const char *p = text;
+
+	while (*p) {
+		size_t len = strcspn(p, "\n");
+
+		if (*p == '#' && strncmp(p, "# name ", 7))
+			fprintf(f, "%.*s\n", (int)len, p);
+		p += len + (p[len] == '\n');
 	}
 }
 

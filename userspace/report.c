@@ -318,7 +318,7 @@ static void table_module(const struct report *r, FILE *f)
 	int shown = 0;
 
 	if (!m->loaded) {
-		ROW(f, "module", "%s", "not loaded");
+		ROW(f, "module", "%s", m->error[0] ? m->error : "not loaded");
 		return;
 	}
 	if (m->error[0])

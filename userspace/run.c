@@ -241,9 +241,12 @@ static void module_before(struct run *x)
 {
 	struct module_report *m = &x->r.mod;
 
-	m->loaded = module_loaded();
-	if (!m->loaded)
+	m->loaded = module_reach(m->error, sizeof(m->error)) == MODULE_OK;
+	if (!m->loaded) {
+		if (strncmp(m->error, "cannot reach", 12))
+			m->error[0] = '\0';	/* not loaded: "not loaded" says it */
 		return;
+	}
 	m->stats_ok = module_stats(&m->before) >= 0;
 	if (!m->stats_ok)
 		snprintf(m->error, sizeof(m->error), "cannot read %s/stats", debugfs_dir());
@@ -263,6 +266,21 @@ static void module_after(struct run *x)
 	if (text)
 		m->nattrib = attribution_parse(text, m->attrib, REPORT_ATTRIB_TOP, &bad);
 	free(text);
+}
+
+/*
+ * --window with the module out of reach for lack of permission: a usage
+ * error (run as root), before anything is set up. Other reasons are a skip
+ * with a report (prepare()).
+ */
+static int module_permitted(const struct run_opts *o)
+{
+	char why[640];
+
+	if (!o->nwindows || module_reach(why, sizeof(why)) != MODULE_DENIED)
+		return 0;
+	fprintf(stderr, "migrace: %s, needed by --window\n", why);
+	return EXIT_USAGE;
 }
 
 /* --- progress ------------------------------------------------------------------------------- */
@@ -404,12 +422,11 @@ static void vmstat_after(struct run *x)
 
 static int prepare(struct run *x)
 {
-	char reason[256];
+	char reason[256], why[200];
 	int e;
 
-	if (x->o.nwindows && !module_loaded()) {
-		snprintf(reason, sizeof(reason), "module not loaded (no %s), needed by --window",
-			 debugfs_dir());
+	if (x->o.nwindows && module_reach(why, sizeof(why)) != MODULE_OK) {
+		snprintf(reason, sizeof(reason), "%s, needed by --window", why);
 		report_skip(&x->r, reason);
 		return EXIT_SKIP;
 	}
@@ -608,7 +625,11 @@ int cmd_run(int argc, char **argv)
 	x->tty = -1;
 	x->mem.memfd = -1;
 	e = args_parse_run(argc, argv, &x->o, stderr);
-	if (e) {
+	if (!e && !x->o.help)
+		e = module_permitted(&x->o);
+	if (e || x->o.help) {
+		if (x->o.help)
+			args_run_help(stdout);
 		free(x);
 		return e;
 	}
