@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "report.h"
+#include "version.h"
 
 #define SCHEMA_VERSION	1
 
@@ -170,6 +171,57 @@ static void each_errno(const uint64_t *by, void (*fn)(void *, const char *, uint
 	for (int e = 0; e < MIGR_MAX_ERRNO; e++)
 		if (by[e])
 			fn(arg, e ? errno_name(e) : "other", by[e]);
+}
+
+const char *report_policy(const struct report *r, char *buf, size_t len)
+{
+	const struct run_opts *o = r->o;
+
+	if (!o->nwindows)
+		snprintf(buf, len, "none");
+	else if (!o->policy[0])
+		snprintf(buf, len, "delay (the module's default)");
+	else
+		snprintf(buf, len, "%s", o->policy);
+	return buf;
+}
+
+static void windows_list(const struct report *r, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	snprintf(buf, len, "none");
+	for (int i = 0; i < r->o->nwindows && used < len; i++)
+		used += snprintf(buf + used, len - used, "%s%s", i ? "," : "", r->o->windows[i]);
+}
+
+/* @s quoted for a shell when it needs to be: 'it'\''s' */
+static size_t shell_word(char *buf, size_t len, const char *s)
+{
+	size_t used = 0;
+
+	if (*s && !s[strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			    "0123456789_-+=.,:/@%")])
+		return snprintf(buf, len, "%s", s);
+	used += snprintf(buf, len, "'");
+	for (; *s && used < len; s++)
+		used += *s == '\'' ? snprintf(buf + used, len - used, "'\\''")
+				    : snprintf(buf + used, len - used, "%c", *s);
+	if (used < len)
+		used += snprintf(buf + used, len - used, "'");
+	return used;
+}
+
+const char *report_command(const struct report *r, char *buf, size_t len)
+{
+	size_t used = snprintf(buf, len, "migrace");
+
+	for (int i = 0; i < r->argc && used + 1 < len; i++) {
+		used += snprintf(buf + used, len - used, " ");
+		if (used < len)
+			used += shell_word(buf + used, len - used, r->argv[i]);
+	}
+	return buf;
 }
 
 /* --- table -------------------------------------------------------------------------- */
@@ -349,12 +401,18 @@ static void table_module(const struct report *r, FILE *f)
 void report_table(const struct report *r, FILE *f)
 {
 	const struct run_opts *o = r->o;
+	char buf[1024];
 
 	if (r->exit_code == EXIT_SKIP) {
 		fprintf(f, "# SKIP %s\n", r->reason);
 		return;
 	}
 	fprintf(f, "migrace run %s\n", scenario_names[o->scenario]);
+	ROW(f, "version", "%s", MIGRACE_VERSION);
+	ROW(f, "command", "%s", report_command(r, buf, sizeof(buf)));
+	windows_list(r, buf, sizeof(buf));
+	ROW(f, "window", "%s", buf);
+	ROW(f, "policy", "%s", report_policy(r, buf, sizeof(buf)));
 	ROW(f, "arch / kernel", "%s / %s", r->arch, r->kernel);
 	ROW(f, "nodes", "%d <-> %d", r->node_a, r->node_b);
 	ROW(f, "seed", "%" PRIu64, r->seed);
@@ -628,6 +686,12 @@ void report_json(const struct report *r, FILE *f)
 
 	json_open(&j, NULL, '{');
 	json_u64(&j, "schema_version", SCHEMA_VERSION);
+	json_str(&j, "tool_version", MIGRACE_VERSION);
+	json_open(&j, "command", '[');
+	json_str(&j, NULL, "migrace");
+	for (int i = 0; i < r->argc; i++)
+		json_str(&j, NULL, r->argv[i]);
+	json_close(&j, ']');
 	json_str(&j, "scenario", scenario_names[r->o->scenario]);
 	json_str(&j, "verdict", verdict_name(r->exit_code));
 	json_u64(&j, "exit_code", r->exit_code);
@@ -725,11 +789,17 @@ static void ktap_module(const struct report *r, FILE *f)
 void report_ktap(const struct report *r, FILE *f)
 {
 	const char *name = scenario_names[r->o->scenario];
+	char buf[1024];
 
 	fprintf(f, "KTAP version 1\n1..1\n");
 	fprintf(f, "# migrace %s: %s %s, seed %" PRIu64, name, r->arch, r->kernel, r->seed);
 	if (r->node_a >= 0)
 		fprintf(f, ", nodes %d,%d", r->node_a, r->node_b);
+	fprintf(f, "\n# tool_version: %s\n# command: ", MIGRACE_VERSION);
+	ktap_text(f, report_command(r, buf, sizeof(buf)));
+	windows_list(r, buf, sizeof(buf));
+	fprintf(f, "\n# window: %s\n# policy: ", buf);
+	ktap_text(f, report_policy(r, buf, sizeof(buf)));
 	fputc('\n', f);
 	if (r->exit_code == EXIT_SKIP) {
 		fprintf(f, "ok 1 %s # SKIP ", name);

@@ -30,6 +30,7 @@
 #define HOTPLUG_TIMEOUT_S	10	/* per offline/online write */
 #define PROGRESS_EVERY_S	0.5
 #define MAX_CPUS		1024
+#define MAX_WINDOW_ROWS		64
 
 static volatile sig_atomic_t run_signal;
 
@@ -52,6 +53,8 @@ struct run {
 	int tty;
 	pid_t old_fg;
 	struct kvmap vm_before;
+	FILE *json;			/* --json, opened before the run; stdout for "-" */
+	bool json_created;		/* we created it: removed if no report comes */
 	double t0, next_progress;
 	uint64_t stray_before;
 	bool progress;
@@ -199,9 +202,14 @@ static int module_stats(struct kvmap *m)
 
 static int control(const char *line)
 {
+	char path[512];
 	int e = control_write(line);
 
-	if (e) {
+	if (e == -EACCES || e == -EPERM) {
+		fprintf(stderr, "migrace: cannot write %s: %s (%s)%s\n",
+			debugfs_path(path, sizeof(path), "control"), errno_name(-e), strerror(-e),
+			access_hint(-e));
+	} else if (e) {
 		fprintf(stderr, "migrace: control: '%.*s' rejected: %s (%s)\n",
 			(int)strcspn(line, "\n"), line, errno_name(-e), strerror(-e));
 		control_explain(e, stderr);
@@ -209,10 +217,14 @@ static int control(const char *line)
 	return e;
 }
 
-/* `target pgid <ours>`, then one `arm` line per --window. Return: 0 or EXIT_USAGE. */
+/*
+ * `target pgid <ours>`, then one `arm` line per --window.
+ * Return: 0, EXIT_SKIP (a window refused as unavailable: report set) or EXIT_USAGE.
+ */
 static int module_arm(struct run *x)
 {
-	char line[POLICY_LEN + 64];
+	char line[POLICY_LEN + 64], reason[96];
+	int e;
 
 	snprintf(line, sizeof(line), "target pgid %d\n", (int)getpgrp());
 	if (control(line))
@@ -222,7 +234,14 @@ static int module_arm(struct run *x)
 		snprintf(line, sizeof(line), "arm %s%s%s\n", x->o.windows[i],
 			 x->o.policy[0] ? " " : "", x->o.policy);
 		x->armed = true;
-		if (control(line))
+		e = control(line);
+		if (e == -ENOENT) {	/* unavailable after all: a skip, reported */
+			snprintf(reason, sizeof(reason), "window %s unavailable on this kernel "
+				 "(arm: ENOENT)", x->o.windows[i]);
+			report_skip(&x->r, reason);
+			return EXIT_SKIP;
+		}
+		if (e)
 			return EXIT_USAGE;
 	}
 	return 0;
@@ -420,6 +439,59 @@ static void vmstat_after(struct run *x)
 	kv_free(&x->vm_before);
 }
 
+/* The row of window @name, or NULL. */
+static const struct win_row *find_window(const struct win_row *rows, int n, const char *name)
+{
+	for (int i = 0; i < n; i++)
+		if (!strcmp(rows[i].name, name))
+			return &rows[i];
+	return NULL;
+}
+
+static int unknown_window(const char *name, const struct win_row *rows, int n)
+{
+	fprintf(stderr, "migrace: --window: no window '%s' in the module; it has:", name);
+	for (int i = 0; i < n; i++)
+		fprintf(stderr, " %s", rows[i].name);
+	fputc('\n', stderr);
+	return EXIT_USAGE;
+}
+
+/*
+ * Before arming: every --window is in the module's `windows` file (else a
+ * usage error) and available on this kernel (else a skip naming the window
+ * and the module's reason, e.g. missing:SYMBOL). `all` arms what is there.
+ */
+static int check_windows(struct run *x, char *reason, size_t len)
+{
+	struct win_row rows[MAX_WINDOW_ROWS];
+	const struct win_row *w;
+	char path[512], *text;
+	int n, bad;
+
+	text = read_text(debugfs_path(path, sizeof(path), "windows"));
+	if (!text) {
+		snprintf(reason, len, "cannot read %.200s: %s", path, strerror(errno));
+		report_fail(&x->r, reason);
+		return EXIT_FAIL;
+	}
+	n = windows_parse(text, rows, MAX_WINDOW_ROWS, &bad);
+	free(text);
+	for (int i = 0; i < x->o.nwindows; i++) {
+		if (!strcmp(x->o.windows[i], "all"))
+			continue;
+		w = find_window(rows, n, x->o.windows[i]);
+		if (!w)
+			return unknown_window(x->o.windows[i], rows, n);
+		if (!w->available) {
+			snprintf(reason, len, "window %.31s unavailable on this kernel (%.96s)", w->name,
+				 w->why[0] ? w->why : "no reason given");
+			return EXIT_SKIP;
+		}
+	}
+	return 0;
+}
+
 static int prepare(struct run *x)
 {
 	char reason[256], why[200];
@@ -429,6 +501,13 @@ static int prepare(struct run *x)
 		snprintf(reason, sizeof(reason), "%s, needed by --window", why);
 		report_skip(&x->r, reason);
 		return EXIT_SKIP;
+	}
+	if (x->o.nwindows) {
+		e = check_windows(x, reason, sizeof(reason));
+		if (e == EXIT_SKIP)
+			report_skip(&x->r, reason);
+		if (e)
+			return e;
 	}
 	e = scenario_setup(&x->mem, &x->o, x->r.node_a, x->r.node_b, reason, sizeof(reason));
 	x->r.unit = x->mem.unit;
@@ -534,28 +613,83 @@ static void run_phase(struct run *x)
 	}
 }
 
+/*
+ * --json FILE is opened before the run, so a bad path fails at once; it is
+ * not truncated until the report is written, and a file we created is
+ * removed again if the run ends without a report. "-": stdout.
+ */
+static int json_open_early(struct run *x)
+{
+	const char *path = x->o.json;
+	int fd;
+
+	if (!path)
+		return 0;
+	if (!strcmp(path, "-")) {
+		x->json = stdout;
+		return 0;
+	}
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	x->json_created = fd >= 0;
+	if (fd < 0 && errno == EEXIST)
+		fd = open(path, O_WRONLY | O_CLOEXEC);
+	x->json = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (!x->json) {
+		fprintf(stderr, "migrace: --json %s: cannot open: %s (%s)\n", path,
+			errno_name(errno), strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		if (x->json_created)
+			unlink(path);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* No report after all (a usage error): leave no empty file behind. */
+static void json_abandon(struct run *x)
+{
+	if (!x->json || x->json == stdout)
+		return;
+	fclose(x->json);
+	if (x->json_created)
+		unlink(x->o.json);
+	x->json = NULL;
+}
+
+static int json_write(struct run *x)
+{
+	bool ok;
+
+	if (x->json == stdout) {
+		report_json(&x->r, stdout);
+		return fflush(stdout) ? -errno : 0;
+	}
+	ok = !ftruncate(fileno(x->json), 0);
+	if (ok)
+		report_json(&x->r, x->json);
+	ok = !fclose(x->json) && ok;
+	x->json = NULL;
+	return ok ? 0 : -errno;
+}
+
+/* The JSON, then the table or KTAP: on stdout, or on stderr when the JSON is there. */
 static int emit(struct run *x)
 {
-	int code = report_decide(&x->r);
-	FILE *f;
+	int code = report_decide(&x->r), e = 0;
+	FILE *out = x->json == stdout ? stderr : stdout;
 
-	if (x->o.json) {
-		f = fopen(x->o.json, "w");
-		if (f) {
-			report_json(&x->r, f);
-			if (fclose(f))
-				f = NULL;
-		}
-		if (!f) {
-			fprintf(stderr, "migrace: --json %s: %s\n", x->o.json, strerror(errno));
-			code = code == EXIT_PASS ? EXIT_FAIL : code;
-		}
+	if (x->json)
+		e = json_write(x);
+	if (e) {
+		fprintf(stderr, "migrace: --json %s: %s\n", x->o.json, strerror(-e));
+		code = code == EXIT_PASS ? EXIT_FAIL : code;
 	}
 	if (x->o.ktap)
-		report_ktap(&x->r, stdout);
+		report_ktap(&x->r, out);
 	else
-		report_table(&x->r, stdout);
-	fflush(stdout);
+		report_table(&x->r, out);
+	fflush(out);
 	return code;
 }
 
@@ -597,7 +731,7 @@ static int run_with_pages(struct run *x)
 	if (x->r.mod.loaded) {
 		e = module_arm(x);
 		if (e)
-			return e;
+			return e == EXIT_SKIP ? 0 : e;
 	}
 	if (x->o.cpu_pin)
 		pin_cpus(x);
@@ -618,33 +752,49 @@ static int run_with_pages(struct run *x)
 int cmd_run(int argc, char **argv)
 {
 	struct run *x = calloc(1, sizeof(*x));
+	char **cmd = calloc(argc + 1, sizeof(*cmd));
 	int e;
 
-	if (!x)
+	if (!x || !cmd) {
+		free(x);
+		free(cmd);
 		return EXIT_FAIL;
+	}
+	memcpy(cmd, argv, argc * sizeof(*cmd));	/* before getopt permutes argv */
 	x->tty = -1;
 	x->mem.memfd = -1;
 	e = args_parse_run(argc, argv, &x->o, stderr);
 	if (!e && !x->o.help)
 		e = module_permitted(&x->o);
+	if (!e && !x->o.help)
+		e = json_open_early(x);
 	if (e || x->o.help) {
 		if (x->o.help)
 			args_run_help(stdout);
+		free(cmd);
 		free(x);
 		return e;
 	}
 	install_signals();
 	report_init(&x->r, &x->o);
+	x->r.argc = argc;
+	x->r.argv = cmd;
 	x->r.seed = pick_seed(&x->o);
 	size_readers(x);
-	if (!pick_nodes(x) && !prepare(x)) {
-		module_before(x);
-		e = run_with_pages(x);
+	if (!pick_nodes(x)) {
+		e = prepare(x);
+		if (!e) {
+			module_before(x);
+			e = run_with_pages(x);
+		}
 	}
 	teardown(x);
-	if (!e)
+	if (e == EXIT_USAGE)
+		json_abandon(x);
+	else
 		e = emit(x);
 	report_free(&x->r);
+	free(cmd);
 	free(x);
 	return e;
 }

@@ -8,6 +8,7 @@
  * fails, readers and reports are real).
  */
 #include <dirent.h>
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -239,6 +240,7 @@ static char *fake_debugfs(void)
 	tap_write_file(tap_path("debugfs/windows"),
 		       "# name available armed policy hits widened met timeouts widen_ns\n"
 		       "pte-clear yes yes delay:100000-100000ns 12 10 0 0 1000000\n"
+		       "freeze yes no none 0 0 0 0 0\n"
 		       "entry-wait no no none 0 0 0 0 0 missing:migration_entry_wait_on_locked\n"
 		       "# pte-clear: widens try_to_migrate_one(); at ptep_clear_flush; "
 		       "from 2024; kernels 6.1\n"
@@ -723,13 +725,13 @@ static void cli_same_node_with_module(void)
 		       "taker=folio-lock kind=anon hits=30\n  __folio_lock+0x0/0x90\n\n"
 		       "taker=gup kind=anon hits=20\n\ntaker=entry-wait kind=anon hits=10\n\n"
 		       "taker=pagecache-lookup kind=shmem hits=1\n");
-	CHECK_INT(migrace("run shared-anon --seconds 0.3 --window pte-clear,folio-lock "
+	CHECK_INT(migrace("run shared-anon --seconds 0.3 --window pte-clear,freeze "
 			  "--policy delay+delay_us=50", env, &out, &err), 0);
 	control = tap_read_file(tap_path("debugfs/control"));
 	pgid_line = control ? strstr(control, "target pgid ") : NULL;
 	CHECK(pgid_line == control);
 	rest = pgid_line ? strchr(pgid_line, '\n') : NULL;
-	CHECK_STR(rest, "\narm pte-clear delay delay_us=50\narm folio-lock delay delay_us=50\n"
+	CHECK_STR(rest, "\narm pte-clear delay delay_us=50\narm freeze delay delay_us=50\n"
 		  "disarm all\ntarget clear\n");
 	CHECK_HAS(out, "module stats (delta):\n    migrate_calls                  0\n"
 		  "    pass_ok                        0\n  attribution");
@@ -737,6 +739,102 @@ static void cli_same_node_with_module(void)
 	CHECK(!strstr(out, "pagecache-lookup"));	/* top 3 only */
 	CHECK_INT(driver_processes(), 0);
 	free(control);
+	free(out);
+	free(err);
+}
+
+/* An unavailable window: a skip naming it and the module's reason, every report written. */
+static void cli_same_node_window_unavailable(void)
+{
+	char *env[] = { "MIGRACE_TEST_SAME_NODE=1", fake_debugfs(), NULL }, *out, *err, *json;
+	char args[700], path[512], *control;
+	char *argv[] = { "python3", getenv("MIGRACE_VALIDATOR"), getenv("MIGRACE_SCHEMA"), path,
+			 NULL };
+
+	need_one_node();
+	snprintf(path, sizeof(path), "%s", tap_path("unavailable.json"));
+	snprintf(args, sizeof(args), "run shared-anon --seconds 5 --window pte-clear,entry-wait "
+		 "--policy rendezvous --ktap --json %s", path);
+	CHECK_INT(migrace(args, env, &out, &err), 4);
+	CHECK_HAS(out, "# window: pte-clear,entry-wait\n# policy: rendezvous\n");
+	CHECK_HAS(out, "\nok 1 shared-anon # SKIP window entry-wait unavailable on this kernel "
+		  "(missing:migration_entry_wait_on_locked)\n");
+	free(out);
+	free(err);
+	json = tap_read_file(path);
+	CHECK_HAS(json, "\"verdict\": \"skip\"");
+	CHECK_HAS(json, "\"reason\": \"window entry-wait unavailable on this kernel");
+	free(json);
+	if (argv[1] && argv[2]) {
+		CHECK_INT(tap_exec(argv, NULL, 30, &out, &err), 0);
+		free(out);
+		free(err);
+	}
+	control = tap_read_file(tap_path("debugfs/control"));
+	CHECK_STR(control, "");		/* nothing armed, no target set */
+	free(control);
+	CHECK_INT(migrace("run shared-anon --seconds 5 --window entry-wait", env, &out, &err), 4);
+	CHECK_STR(out, "# SKIP window entry-wait unavailable on this kernel "
+		  "(missing:migration_entry_wait_on_locked)\n");
+	free(out);
+	free(err);
+}
+
+/* A window the module does not have: a usage error naming the ones it has; no file left. */
+static void cli_same_node_window_unknown(void)
+{
+	char *env[] = { "MIGRACE_TEST_SAME_NODE=1", fake_debugfs(), NULL }, *out, *err;
+	char args[700], path[512];
+
+	need_one_node();
+	snprintf(path, sizeof(path), "%s", tap_path("unknown-window.json"));
+	snprintf(args, sizeof(args), "run shared-anon --window nosuch --json %s", path);
+	CHECK_INT(migrace(args, env, &out, &err), 2);
+	CHECK_HAS(err, "--window: no window 'nosuch' in the module; it has: pte-clear freeze "
+		  "entry-wait\n");
+	CHECK_STR(out, "");
+	CHECK(access(path, F_OK) && errno == ENOENT);
+	free(out);
+	free(err);
+}
+
+/* --json - : the JSON alone on stdout, the table on stderr. */
+static void cli_same_node_json_stdout(void)
+{
+	char *out, *err, path[512];
+	char *argv[] = { "python3", getenv("MIGRACE_VALIDATOR"), getenv("MIGRACE_SCHEMA"), path,
+			 NULL };
+
+	need_one_node();
+	CHECK_INT(migrace("run private-anon --iterations 2 --json -", same_node_env, &out, &err), 0);
+	CHECK(out[0] == '{' && out[strlen(out) - 2] == '}');
+	CHECK_HAS(out, "\"command\": [\n    \"migrace\",\n    \"run\",\n    \"private-anon\",\n");
+	CHECK_HAS(err, "verdict                  PASS\n");
+	CHECK(access("-", F_OK));	/* no file named "-" */
+	snprintf(path, sizeof(path), "%s", tap_path("stdout.json"));
+	tap_write_file(path, out);
+	free(out);
+	free(err);
+	if (argv[1] && argv[2]) {
+		CHECK_INT(tap_exec(argv, NULL, 30, &out, &err), 0);
+		free(out);
+		free(err);
+	}
+}
+
+/* A JSON path that cannot be opened fails before the run: exit 2 at once, the path named. */
+static void cli_json_bad_path_at_once(void)
+{
+	char *out, *err;
+	double t = now_s();
+
+	need_one_node();
+	CHECK_INT(migrace("run shared-anon --seconds 20 --json /nonexistent/dir/r.json",
+			  same_node_env, &out, &err), 2);
+	CHECK(now_s() - t < 5);
+	CHECK_STR(err, "migrace: --json /nonexistent/dir/r.json: cannot open: ENOENT "
+		  "(No such file or directory)\n");
+	CHECK_STR(out, "");
 	free(out);
 	free(err);
 }
@@ -782,4 +880,8 @@ SUITE_DEFINE(cli,
 	TAP_CASE(cli_same_node_sigterm_ktap),
 	TAP_CASE(cli_same_node_with_module),
 	TAP_CASE(cli_same_node_arm_rejected),
+	TAP_CASE(cli_same_node_window_unavailable),
+	TAP_CASE(cli_same_node_window_unknown),
+	TAP_CASE(cli_same_node_json_stdout),
+	TAP_CASE(cli_json_bad_path_at_once),
 );
