@@ -597,6 +597,69 @@ int attribution_parse(const char *text, struct attrib_block *b, int max, int *ba
 	return n;
 }
 
+static bool attrib_same(const struct attrib_block *a, const struct attrib_block *b)
+{
+	if (strcmp(a->taker, b->taker) || strcmp(a->kind, b->kind) || a->nframes != b->nframes)
+		return false;
+	for (int k = 0; k < a->nframes; k++)
+		if (strcmp(a->frames[k], b->frames[k]))
+			return false;
+	return true;
+}
+
+/* Hits of the blocks in @b[0..n) that are the same taker as @key. */
+static uint64_t attrib_hits(const struct attrib_block *b, int n, const struct attrib_block *key)
+{
+	uint64_t sum = 0;
+
+	for (int i = 0; i < n; i++)
+		if (attrib_same(&b[i], key))
+			sum += b[i].hits;
+	return sum;
+}
+
+static int attrib_by_hits(const void *a, const void *b)
+{
+	uint64_t x = ((const struct attrib_block *)a)->hits;
+	uint64_t y = ((const struct attrib_block *)b)->hits;
+
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+int attribution_delta(const char *before, const char *after, struct attrib_block *out, int max)
+{
+	struct attrib_block *b = calloc(ATTRIB_ALL, sizeof(*b));
+	struct attrib_block *a = calloc(ATTRIB_ALL, sizeof(*a));
+	struct attrib_block *d = calloc(ATTRIB_ALL, sizeof(*d));
+	int nb = 0, na, n = -ENOMEM, bad;
+
+	if (!a || !b || !d)
+		goto out;
+	if (before)
+		nb = attribution_parse(before, b, ATTRIB_ALL, &bad);
+	na = attribution_parse(after, a, ATTRIB_ALL, &bad);
+	n = 0;
+	for (int i = 0; i < na; i++) {
+		uint64_t now, was;
+
+		if (attrib_hits(a, i, &a[i]))	/* an equal block before it counted it */
+			continue;
+		now = attrib_hits(a, na, &a[i]);
+		was = attrib_hits(b, nb, &a[i]);
+		d[n] = a[i];
+		d[n].hits = now >= was ? now - was : now;
+		n += d[n].hits > 0;
+	}
+	qsort(d, n, sizeof(*d), attrib_by_hits);
+	n = n < max ? n : max;
+	memcpy(out, d, n * sizeof(*d));
+out:
+	free(a);
+	free(b);
+	free(d);
+	return n;
+}
+
 /* --- misc -------------------------------------------------------------------- */
 
 const char *errno_name(int err)

@@ -145,6 +145,17 @@ struct attrib_block {
  */
 int attribution_parse(const char *text, struct attrib_block *b, int max, int *bad);
 
+#define ATTRIB_ALL	256	/* blocks read for a delta (the module keeps 64) */
+
+/**
+ * attribution_delta() - what @after's blocks gained since @before
+ * Blocks are one taker when taker, kind and the frames shown are equal (their
+ * hits summed); a taker whose hits fell (a reset in between) counts all of its
+ * hits. @before may be NULL (everything is new).
+ * Return: the number of blocks in @out (at most @max, most hits first), or -ENOMEM.
+ */
+int attribution_delta(const char *before, const char *after, struct attrib_block *out, int max);
+
 /* --- misc -------------------------------------------------------------------- */
 
 /** errno_name() - "EBUSY" for EBUSY; "E<n>" when unknown (static buffer) */

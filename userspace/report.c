@@ -387,7 +387,7 @@ static void table_module(const struct report *r, FILE *f)
 		fprintf(f, "    (none changed)\n");
 	for (size_t i = 0; m->stats_ok && i < m->after.n; i++)
 		table_holds(r, m->after.items[i].name, f);
-	fprintf(f, "  attribution (top %d):\n", REPORT_ATTRIB_TOP);
+	fprintf(f, "  attribution (this run, top %d):\n", REPORT_ATTRIB_TOP);
 	for (int i = 0; i < m->nattrib; i++) {
 		fprintf(f, "    taker=%s kind=%s hits=%" PRIu64 "\n", m->attrib[i].taker,
 			m->attrib[i].kind, m->attrib[i].hits);

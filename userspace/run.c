@@ -53,6 +53,7 @@ struct run {
 	int tty;
 	pid_t old_fg;
 	struct kvmap vm_before;
+	char *attrib_before;		/* the module's attribution file before the run */
 	FILE *json;			/* --json, opened before the run; stdout for "-" */
 	bool json_created;		/* we created it: removed if no report comes */
 	double t0, next_progress;
@@ -259,6 +260,7 @@ static void module_disarm(struct run *x)
 static void module_before(struct run *x)
 {
 	struct module_report *m = &x->r.mod;
+	char path[512];
 
 	m->loaded = module_reach(m->error, sizeof(m->error)) == MODULE_OK;
 	if (!m->loaded) {
@@ -270,20 +272,25 @@ static void module_before(struct run *x)
 	if (!m->stats_ok)
 		snprintf(m->error, sizeof(m->error), "cannot read %s/stats", debugfs_dir());
 	kv_get(&m->before, "stray_refs", &x->stray_before);
+	x->attrib_before = read_text(debugfs_path(path, sizeof(path), "attribution"));
 }
 
 static void module_after(struct run *x)
 {
 	struct module_report *m = &x->r.mod;
 	char path[512], *text;
-	int bad;
+	int n = 0;
 
 	if (!m->loaded)
 		return;
 	m->stats_ok = m->stats_ok && module_stats(&m->after) >= 0;
+	/* this run's share only: the module's table is cumulative and other users keep it */
 	text = read_text(debugfs_path(path, sizeof(path), "attribution"));
 	if (text)
-		m->nattrib = attribution_parse(text, m->attrib, REPORT_ATTRIB_TOP, &bad);
+		n = attribution_delta(x->attrib_before, text, m->attrib, REPORT_ATTRIB_TOP);
+	m->nattrib = n > 0 ? n : 0;
+	if (!text || n < 0)
+		snprintf(m->error, sizeof(m->error), "cannot read %s/attribution", debugfs_dir());
 	free(text);
 }
 
@@ -707,6 +714,7 @@ static void teardown(struct run *x)
 	if (!ds_stuck)
 		readers_free(&x->rd);
 	kv_free(&x->vm_before);
+	free(x->attrib_before);
 	migrator_free(&x->mg);
 	free(x->pages);
 	if (!ds_stuck)
