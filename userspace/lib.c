@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <numa.h>
 #include <numaif.h>
 #include <stdlib.h>
 #include <string.h>
@@ -283,6 +284,33 @@ static int read_id_list(const char *path, int *ids, int max)
 int nodes_with_memory(int *nodes, int max)
 {
 	return read_id_list("/sys/devices/system/node/has_memory", nodes, max);
+}
+
+uint64_t nodes_allowed_mask(void)
+{
+	struct bitmask *mems;
+	uint64_t mask = 0;
+
+	if (numa_available() < 0)
+		return ~0ull;
+	mems = numa_get_mems_allowed();
+	if (!mems)
+		return ~0ull;
+	for (int i = 0; i < MIGRACE_MAX_NODES && i < (int)mems->size; i++)
+		if (numa_bitmask_isbitset(mems, i))
+			mask |= 1ull << i;
+	numa_bitmask_free(mems);
+	return mask;
+}
+
+int nodes_filter(int *nodes, int n, uint64_t mask)
+{
+	int kept = 0;
+
+	for (int i = 0; i < n; i++)
+		if (nodes[i] >= 0 && nodes[i] < MIGRACE_MAX_NODES && (mask >> nodes[i] & 1))
+			nodes[kept++] = nodes[i];
+	return kept;
 }
 
 int online_cpus(int *cpus, int max)

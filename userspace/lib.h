@@ -62,6 +62,14 @@ int read_long(const char *path, long *value);
 int parse_id_list(const char *text, int *ids, int max);
 /** nodes_with_memory() - ids in /sys/devices/system/node/has_memory; -errno on error */
 int nodes_with_memory(int *nodes, int max);
+/**
+ * nodes_allowed_mask() - this task's allowed memory nodes (its cpuset's mems,
+ * libnuma's numa_get_mems_allowed()), bit N for node N; all bits when libnuma
+ * cannot tell (no NUMA support)
+ */
+uint64_t nodes_allowed_mask(void);
+/** nodes_filter() - keep, in order, the @n ids of @nodes set in @mask; Return: how many */
+int nodes_filter(int *nodes, int n, uint64_t mask);
 /** online_cpus() - ids in /sys/devices/system/cpu/online; -errno on error */
 int online_cpus(int *cpus, int max);
 /** node_cpus() - the CPUs of @node (its cpulist); -errno on error */

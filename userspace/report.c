@@ -3,6 +3,7 @@
  * report.c - verdict and renderings of a run: table (stdout for people),
  * JSON (--json, schema in report-schema.json), KTAP (--ktap).
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <math.h>
 #include <signal.h>
@@ -90,6 +91,26 @@ static const char *decide_data(const struct report *r, char *buf, size_t len)
 	return NULL;
 }
 
+/* Failed move_pages() calls: no race was measured there. */
+static const char *decide_calls(const struct report *r, char *buf, size_t len)
+{
+	const struct migr_stats *m = &r->mig;
+	size_t used;
+
+	if (!m->call_errors)
+		return NULL;
+	used = snprintf(buf, len, "move_pages() failed on %" PRIu64 " call(s) (", m->call_errors);
+	for (int e = 0; e < MIGR_MAX_ERRNO && used < len; e++)
+		if (m->call_by_errno[e])
+			used += snprintf(buf + used, len - used, "%s%s %" PRIu64,
+					 buf[used - 1] == '(' ? "" : ", ",
+					 e ? errno_name(e) : "other", m->call_by_errno[e]);
+	if (used < len)
+		snprintf(buf + used, len - used, "): not a race%s", m->call_by_errno[EACCES] ?
+			 "; EACCES: a node outside this task's cpuset mems?" : "");
+	return buf;
+}
+
 static const char *decide_dsplit(const struct report *r, char *buf, size_t len)
 {
 	const struct dsplit_stats *s = &r->ds;
@@ -137,6 +158,8 @@ int report_decide(struct report *r)
 	if (r->exit_code != EXIT_PASS)
 		return r->exit_code;
 	why = decide_data(r, buf, sizeof(buf));
+	if (!why)
+		why = decide_calls(r, buf, sizeof(buf));
 	if (!why)
 		why = decide_dsplit(r, buf, sizeof(buf));
 	if (!why)
@@ -299,6 +322,13 @@ static void table_migration(const struct report *r, FILE *f)
 		ROW(f, "first failure after", "%s", "none");
 	if (m->call_errors || m->query_errors)
 		ROW(f, "call/query errors", "%" PRIu64 "/%" PRIu64, m->call_errors, m->query_errors);
+	if (m->call_errors) {
+		struct errno_line c = { f, 0 };
+
+		fprintf(f, "  %-24s ", "failed calls by errno");
+		each_errno(m->call_by_errno, errno_item, &c);
+		fprintf(f, " (not a race; %" PRIu64 " page(s) not tried)\n", m->not_tried);
+	}
 }
 
 static void table_hotplug(const struct report *r, FILE *f)
@@ -576,6 +606,10 @@ static void json_migration(struct json *j, const struct report *r)
 	json_u64(j, "unreported", m->unreported);
 	json_u64(j, "returned_not_migrated", m->returned_not_migrated);
 	json_u64(j, "call_errors", m->call_errors);
+	json_open(j, "call_errors_by_errno", '{');
+	each_errno(m->call_by_errno, json_errno_item, j);
+	json_close(j, '}');
+	json_u64(j, "not_tried", m->not_tried);
 	json_u64(j, "query_errors", m->query_errors);
 	if (m->first_failure_s >= 0)
 		json_num(j, "first_failure_s", m->first_failure_s);
@@ -733,6 +767,11 @@ static void ktap_errno_item(void *arg, const char *name, uint64_t count)
 	fprintf(arg, "# failures_%s: %" PRIu64 "\n", name, count);
 }
 
+static void ktap_call_errno_item(void *arg, const char *name, uint64_t count)
+{
+	fprintf(arg, "# call_errors_%s: %" PRIu64 "\n", name, count);
+}
+
 static void ktap_dsplit(const struct dsplit_stats *s, FILE *f)
 {
 	fprintf(f, "# shrinker_calls: %" PRIu64 "\n# shrinker_errors: %" PRIu64 "\n",
@@ -757,6 +796,8 @@ static void ktap_counters(const struct report *r, FILE *f)
 	fprintf(f, "# failure_rate: %.6f\n", failure_rate(r));
 	each_errno(m->by_errno, ktap_errno_item, f);
 	fprintf(f, "# failures_unreported: %" PRIu64 "\n", m->unreported);
+	fprintf(f, "# call_errors: %" PRIu64 "\n", m->call_errors);
+	each_errno(m->call_by_errno, ktap_call_errno_item, f);
 	if (m->first_failure_s >= 0)
 		fprintf(f, "# first_failure_s: %.6f\n", m->first_failure_s);
 	if (h->used)

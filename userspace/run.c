@@ -103,32 +103,47 @@ static bool same_node_mode(struct run *x)
 	return true;
 }
 
+static int skip_nodes(struct run *x, const char *fmt, int a, int b, int c)
+{
+	char msg[160];
+
+	snprintf(msg, sizeof(msg), fmt, a, b, c);
+	report_skip(&x->r, msg);
+	return EXIT_SKIP;
+}
+
+/*
+ * The pair: nodes with memory that this task's cpuset allows (a node it may
+ * not use fails every move_pages() call with EACCES, which is no race).
+ */
 static int pick_nodes(struct run *x)
 {
 	int nodes[MIGRACE_MAX_NODES], n = nodes_with_memory(nodes, MIGRACE_MAX_NODES);
-	char msg[96];
+	uint64_t allowed = nodes_allowed_mask();
+	int usable;
 
 	x->r.nodes_found = n < 0 ? 0 : n;
 	if (n == 1 && same_node_mode(x))
 		return 0;
-	if (n < 2) {
-		snprintf(msg, sizeof(msg), "need 2 NUMA nodes, found %d", n < 0 ? 0 : n);
-		report_skip(&x->r, msg);
-		return EXIT_SKIP;
-	}
-	x->r.node_a = x->o.nodes_set ? x->o.nodes[0] : nodes[0];
-	x->r.node_b = x->o.nodes_set ? x->o.nodes[1] : nodes[1];
-	for (int k = 0; k < 2; k++) {
-		int want = k ? x->r.node_b : x->r.node_a, i;
+	if (n < 2)
+		return skip_nodes(x, "need 2 NUMA nodes, found %d", n < 0 ? 0 : n, 0, 0);
+	for (int k = 0; x->o.nodes_set && k < 2; k++) {
+		int want = x->o.nodes[k], i;
 
 		for (i = 0; i < n && nodes[i] != want; i++)
 			;
-		if (i == n) {
-			snprintf(msg, sizeof(msg), "node %d has no memory", want);
-			report_skip(&x->r, msg);
-			return EXIT_SKIP;
-		}
+		if (i == n)
+			return skip_nodes(x, "node %d has no memory", want, 0, 0);
+		if (!(allowed >> want & 1))
+			return skip_nodes(x, "node %d is not in this task's allowed memory nodes "
+					  "(cpuset mems)", want, 0, 0);
 	}
+	usable = nodes_filter(nodes, n, allowed);
+	if (usable < 2)
+		return skip_nodes(x, "need 2 NUMA nodes, found %d with memory, %d of them allowed by "
+				  "this task's cpuset (mems)", n, usable, 0);
+	x->r.node_a = x->o.nodes_set ? x->o.nodes[0] : nodes[0];
+	x->r.node_b = x->o.nodes_set ? x->o.nodes[1] : nodes[1];
 	return 0;
 }
 

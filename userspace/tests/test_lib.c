@@ -370,6 +370,23 @@ static void attribution_since(void)
 	CHECK_INT(b[0].hits, 50);
 }
 
+/* Nodes outside the cpuset's mems are not candidates; this task may use a node with memory. */
+static void nodes_allowed(void)
+{
+	int nodes[] = { 0, 1, 2, 3 }, mem[MIGRACE_MAX_NODES], n;
+	uint64_t mask = nodes_allowed_mask();
+
+	CHECK_INT(nodes_filter(nodes, 4, 1ull << 0 | 1ull << 2), 2);
+	CHECK_INT(nodes[0], 0);
+	CHECK_INT(nodes[1], 2);
+	CHECK_INT(nodes_filter(nodes, 2, 1ull << 2), 1);
+	CHECK_INT(nodes[0], 2);
+	CHECK_INT(nodes_filter(nodes, 1, 0), 0);
+	n = nodes_with_memory(mem, MIGRACE_MAX_NODES);
+	CHECK(n >= 1);
+	CHECK(n < 1 || nodes_filter(mem, n, mask) >= 1);
+}
+
 SUITE_DEFINE(lib,
 	TAP_CASE(stats_parser_valid),
 	TAP_CASE(stats_parser_malformed),
@@ -380,6 +397,7 @@ SUITE_DEFINE(lib,
 	TAP_CASE(windows_aligned),
 	TAP_CASE(attribution_parser),
 	TAP_CASE(attribution_since),
+	TAP_CASE(nodes_allowed),
 	TAP_CASE(errno_names),
 	TAP_CASE(debugfs_env),
 	TAP_CASE(control_lines_append),

@@ -40,6 +40,8 @@ static void fake_module(struct report *r)
 	m->attrib[1].hits = 9;
 }
 
+static void json_valid(struct report *r, const char *name);
+
 static char *fake_argv[] = { "run", "shared-anon", "--seconds", "5" };
 
 /* A finished shared-anon run: 100 pages asked, 92 moved, 8 failed. */
@@ -202,6 +204,38 @@ static void verdict_interrupted(void)
 	f.r.data.deaths = 1;		/* readers may die of the same Ctrl-C */
 	CHECK_INT(report_decide(&f.r), EXIT_FAIL);
 	CHECK_HAS(f.r.reason, "interrupted by SIGINT");
+}
+
+/* move_pages() calls that failed: the run fails, saying so, however few failures it saw. */
+static void verdict_call_errors(void)
+{
+	struct fake f;
+	char *t, *k, *j;
+
+	fake_init(&f);
+	f.o.expect_failures = true;
+	f.r.mig.call_errors = 40;
+	f.r.mig.call_by_errno[EACCES] = 40;
+	f.r.mig.not_tried = 40;
+	CHECK_INT(report_decide(&f.r), EXIT_FAIL);
+	CHECK_STR(f.r.reason, "move_pages() failed on 40 call(s) (EACCES 40): not a race; "
+		  "EACCES: a node outside this task's cpuset mems?");
+	t = render(report_table, &f.r);
+	CHECK_HAS(t, "failed calls by errno    EACCES 40 (not a race; 40 page(s) not tried)\n");
+	k = render(report_ktap, &f.r);
+	CHECK_HAS(k, "# call_errors: 40\n# call_errors_EACCES: 40\n");
+	j = render(report_json, &f.r);
+	CHECK_HAS(j, "\"call_errors_by_errno\": {\n      \"EACCES\": 40\n    },\n"
+		  "    \"not_tried\": 40,\n");
+	free(t);
+	free(k);
+	free(j);
+	json_valid(&f.r, "call-errors.json");
+	fake_init(&f);
+	f.r.mig.call_errors = 1;
+	f.r.mig.call_by_errno[ENOMEM] = 1;
+	report_decide(&f.r);
+	CHECK_STR(f.r.reason, "move_pages() failed on 1 call(s) (ENOMEM 1): not a race");
 }
 
 static void verdict_set_before_is_kept(void)
@@ -694,6 +728,7 @@ SUITE_DEFINE(report,
 	TAP_CASE(verdict_readers),
 	TAP_CASE(verdict_interrupted),
 	TAP_CASE(verdict_set_before_is_kept),
+	TAP_CASE(verdict_call_errors),
 	TAP_CASE(verdict_hotplug_failures),
 	TAP_CASE(verdict_dsplit_errors),
 	TAP_CASE(table_rows),
