@@ -386,6 +386,40 @@ static void cli_control_rejected(void)
 	free(err);
 }
 
+/* A cross build without libnuma stops at once, saying NUMA_PREFIX; the lab's cache is found. */
+static void cli_cross_build_needs_libnuma(void)
+{
+	char dir[512], cache[600], *out, *err;
+	char *argv[] = { "make", "-n", "-C", dir, "CC=aarch64-linux-gnu-gcc", cache, NULL };
+	const char *home = getenv("HOME");
+
+	if (tap_exec((char *[]){ "aarch64-linux-gnu-gcc", "--version", NULL }, NULL, 10, &out,
+		     &err)) {
+		free(out);
+		free(err);
+		tap_skip("no aarch64-linux-gnu-gcc");
+	}
+	free(out);
+	free(err);
+	snprintf(dir, sizeof(dir), "%s", getenv("MIGRACE_USERSPACE") ?: ".");
+	snprintf(cache, sizeof(cache), "MIGRACE_CACHE=%s", tap_path("no-cache"));
+	CHECK_INT(tap_exec(argv, NULL, 30, &out, &err), 2);
+	CHECK_HAS(err, "no libnuma.a for aarch64-linux-gnu");
+	CHECK_HAS(err, "give NUMA_PREFIX=DIR holding an extracted libnuma-dev:arm64");
+	free(out);
+	free(err);
+	snprintf(cache, sizeof(cache), "%s/.cache/migrace/arm64/usr/lib/aarch64-linux-gnu/libnuma.a",
+		 home ? home : "");
+	if (access(cache, R_OK))
+		return;
+	snprintf(cache, sizeof(cache), "MIGRACE_CACHE=%s/.cache/migrace", home);
+	CHECK_INT(tap_exec(argv, NULL, 30, &out, &err), 0);
+	CHECK_HAS(out, "NUMA_PREFIX=");
+	CHECK_HAS(out, "/usr/lib/aarch64-linux-gnu");
+	free(out);
+	free(err);
+}
+
 /* This host's NUMA nodes with memory, or -1. */
 static int host_nodes(void)
 {
@@ -869,6 +903,7 @@ SUITE_DEFINE(cli,
 	TAP_CASE(cli_reset_target_write_control),
 	TAP_CASE(cli_debugfs_denied),
 	TAP_CASE(cli_control_denied),
+	TAP_CASE(cli_cross_build_needs_libnuma),
 	TAP_CASE(cli_run_one_node_skips),
 	TAP_CASE(cli_run_one_node_ktap_json),
 	TAP_CASE(cli_window_needs_module),
