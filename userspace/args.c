@@ -102,12 +102,15 @@ static int get_double(const char *flag, const char *s, double min, double max,
 	return 0;
 }
 
-/* A window name as the module takes it: 1..23 of [a-z0-9-]. */
+/*
+ * A window name as the module takes it: 1..23 of [a-z0-9-], not starting
+ * with '-' (no window does, and `disarm --help` must not reach the module).
+ */
 static bool valid_window(const char *s)
 {
 	size_t len = strlen(s);
 
-	if (!len || len > WINDOW_NAME_MAX)
+	if (!len || len > WINDOW_NAME_MAX || *s == '-')
 		return false;
 	for (; *s; s++)
 		if (!(*s >= 'a' && *s <= 'z') && !isdigit((unsigned char)*s) && *s != '-')
@@ -237,29 +240,111 @@ static int get_policy(const char *s, struct run_opts *o, FILE *err)
 enum opt_id {
 	OPT_PAGES = 256, OPT_READERS, OPT_WRITERS, OPT_ACCESS, OPT_SECONDS, OPT_ITERATIONS,
 	OPT_NODES, OPT_WINDOW, OPT_POLICY, OPT_SEED, OPT_CPU_PIN, OPT_JSON, OPT_KTAP,
-	OPT_EXPECT, OPT_MAX_FAILURES, OPT_MAX_RATE, OPT_QUIET,
+	OPT_EXPECT, OPT_MAX_FAILURES, OPT_MAX_RATE, OPT_QUIET, OPT_HELP = 'h',
 };
 
-static const struct option run_options[] = {
-	{ "pages", required_argument, NULL, OPT_PAGES },
-	{ "readers", required_argument, NULL, OPT_READERS },
-	{ "writers", required_argument, NULL, OPT_WRITERS },
-	{ "access", required_argument, NULL, OPT_ACCESS },
-	{ "seconds", required_argument, NULL, OPT_SECONDS },
-	{ "iterations", required_argument, NULL, OPT_ITERATIONS },
-	{ "nodes", required_argument, NULL, OPT_NODES },
-	{ "window", required_argument, NULL, OPT_WINDOW },
-	{ "policy", required_argument, NULL, OPT_POLICY },
-	{ "seed", required_argument, NULL, OPT_SEED },
-	{ "cpu-pin", no_argument, NULL, OPT_CPU_PIN },
-	{ "json", required_argument, NULL, OPT_JSON },
-	{ "ktap", no_argument, NULL, OPT_KTAP },
-	{ "expect-failures", no_argument, NULL, OPT_EXPECT },
-	{ "max-failures", required_argument, NULL, OPT_MAX_FAILURES },
-	{ "max-rate", required_argument, NULL, OPT_MAX_RATE },
-	{ "quiet", no_argument, NULL, OPT_QUIET },
-	{ NULL, 0, NULL, 0 },
+/*
+ * `run` options: one row each, the source of both getopt's table and
+ * `run --help` (@arg NULL: a flag; @dflt: the default shown in brackets).
+ */
+static const struct run_option {
+	const char *name, *arg;
+	int id;
+	const char *help, *dflt;
+} run_option_rows[] = {
+	{ "pages", "N", OPT_PAGES, "units to migrate, 1..65536", "1; deferred-split 8" },
+	{ "readers", "N", OPT_READERS, "reader tasks, 1..1024", "online CPUs - 1, at least 1" },
+	{ "writers", "PCT", OPT_WRITERS, "percent of readers that also write, 0..100", "0" },
+	{ "access", "MODE", OPT_ACCESS, "which unit each access touches: seq, random, same",
+	  "seq" },
+	{ "seconds", "S", OPT_SECONDS, "time limit, 0.001..86400", "5" },
+	{ "iterations", "N", OPT_ITERATIONS,
+	  "stop after N move_pages calls (hot-remove: cycles), or at the time limit", "no limit" },
+	{ "nodes", "A,B", OPT_NODES, "the node pair",
+	  "the first two nodes with memory this task may use" },
+	{ "window", "NAME[,NAME]", OPT_WINDOW, "arm these module windows for the run", "none" },
+	{ "policy", "'POLICY [K=V]...'", OPT_POLICY, "how --window is armed (below)",
+	  "delay, the module's default" },
+	{ "seed", "N", OPT_SEED, "seed of the readers' random choices", "from the clock" },
+	{ "cpu-pin", NULL, OPT_CPU_PIN, "migrator on a CPU of node A, readers on the others",
+	  "off" },
+	{ "json", "FILE", OPT_JSON,
+	  "also write the JSON report; '-': JSON on stdout, table or KTAP on stderr", "none" },
+	{ "ktap", NULL, OPT_KTAP, "KTAP instead of the table", "off" },
+	{ "expect-failures", NULL, OPT_EXPECT, "fail if no migration failed", "off" },
+	{ "max-failures", "N", OPT_MAX_FAILURES, "fail if more than N failed", "no limit" },
+	{ "max-rate", "R", OPT_MAX_RATE, "fail if failures/attempts > R, 0..1", "no limit" },
+	{ "quiet", NULL, OPT_QUIET, "no live progress on a terminal", "off" },
+	{ "help", NULL, OPT_HELP, "this help (also -h)", NULL },
 };
+
+#define NR_RUN_OPTIONS	ARRAY_SIZE(run_option_rows)
+
+/* Windows the module has (module/table.c); `migrace windows` tells which this kernel has. */
+static const char *const known_windows[] = {
+	"pte-clear", "entry-wait", "freeze", "deferred-split",
+};
+
+/* getopt_long()'s table, from run_option_rows[]. */
+static const struct option *run_getopt_table(void)
+{
+	static struct option t[NR_RUN_OPTIONS + 1];
+
+	for (size_t i = 0; i < NR_RUN_OPTIONS; i++) {
+		t[i].name = run_option_rows[i].name;
+		t[i].has_arg = run_option_rows[i].arg ? required_argument : no_argument;
+		t[i].val = run_option_rows[i].id;
+	}
+	return t;
+}
+
+static const struct run_option *run_option_by_id(int id)
+{
+	for (size_t i = 0; i < NR_RUN_OPTIONS; i++)
+		if (run_option_rows[i].id == id)
+			return &run_option_rows[i];
+	return NULL;
+}
+
+void args_run_help(FILE *f)
+{
+	char lhs[48];
+
+	fputs("usage: migrace run SCENARIO [options]\n", f);
+	fputs("scenarios:", f);
+	for (int i = 0; i < SC_COUNT; i++)
+		fprintf(f, " %s", scenario_names[i]);
+	fputs("\noptions [default]:\n", f);
+	for (size_t i = 0; i < NR_RUN_OPTIONS; i++) {
+		const struct run_option *r = &run_option_rows[i];
+
+		snprintf(lhs, sizeof(lhs), "--%s%s%s", r->name, r->arg ? " " : "",
+			 r->arg ? r->arg : "");
+		fprintf(f, "  %-28s %s", lhs, r->help);
+		if (r->dflt)
+			fprintf(f, " [%s]", r->dflt);
+		fputc('\n', f);
+	}
+	fputs("windows (`migrace windows` shows which this kernel has):", f);
+	for (size_t i = 0; i < ARRAY_SIZE(known_windows); i++)
+		fprintf(f, " %s", known_windows[i]);
+	fputs(", or all\n"
+	      "policies [default]:\n"
+	      "  count                        armed: counts hits, never widens\n"
+	      "  delay                        busy-wait in the window [the default]\n"
+	      "    delay_us=N                 fixed delay [100]\n"
+	      "    min_us=N max_us=N          random delay in [min, max] [100, 100]\n"
+	      "  rendezvous                   hold the window until a reader arrives\n"
+	      "    timeout_us=N               give up after N us [500]\n"
+	      "  keys of delay and rendezvous:\n"
+	      "    prob=PCT                   percent of eligible hits widened [100]\n"
+	      "    every=N                    widen every Nth eligible hit [1]\n"
+	      "    times=N                    widen at most N times, then disarm [0: no limit]\n"
+	      "  key of every policy (window pte-clear only):\n"
+	      "    flush=kernel|immediate     immediate: TLB flush at each PTE clear [kernel]\n"
+	      "  delays and timeouts are capped by the module parameter max_delay_us [1000]\n"
+	      "exit codes: 0 pass, 1 fail, 2 usage, 4 skip\n", f);
+}
 
 static int run_option(int id, const char *arg, struct run_opts *o, FILE *err)
 {
@@ -364,21 +449,38 @@ static void run_defaults(struct run_opts *o)
 	o->access = ACCESS_SEQ;
 }
 
+/* getopt_long() returned '?': name the token that was wrong, and how. */
+static int bad_option(char **argv, FILE *err)
+{
+	const struct run_option *r = optopt >= 256 ? run_option_by_id(optopt) : NULL;
+
+	if (r)			/* --flag=VALUE */
+		fprintf(err, "migrace: run: --%s takes no value ('%s')\n", r->name, argv[optind - 1]);
+	else if (optopt)	/* a short option: -x of -xyz */
+		fprintf(err, "migrace: run: unknown option '-%c'\n", optopt);
+	else
+		fprintf(err, "migrace: run: unknown option '%s'\n", argv[optind - 1]);
+	return EXIT_USAGE;
+}
+
 int args_parse_run(int argc, char **argv, struct run_opts *o, FILE *err)
 {
+	const struct option *table = run_getopt_table();
 	int c;
 
 	run_defaults(o);
 	optind = 0;		/* full re-initialisation: parsing may happen twice */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":", run_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":h", table, NULL)) != -1) {
 		if (c == ':') {
 			fprintf(err, "migrace: %s needs a value\n", argv[optind - 1]);
 			return EXIT_USAGE;
 		}
-		if (c == '?') {
-			fprintf(err, "migrace: run: unknown option '%s'\n", argv[optind - 1]);
-			return EXIT_USAGE;
+		if (c == '?')
+			return bad_option(argv, err);
+		if (c == OPT_HELP) {
+			o->help = true;
+			return 0;
 		}
 		if (!run_flag(c, o) && run_option(c, optarg, o, err))
 			return EXIT_USAGE;
@@ -400,7 +502,8 @@ int args_parse_run(int argc, char **argv, struct run_opts *o, FILE *err)
 
 /* --- arm / disarm ------------------------------------------------------------- */
 
-int args_target(const char *spec, char *out, size_t len, FILE *err)
+/* @what names the source in messages ("--target", "target add"). */
+static int target_spec(const char *what, const char *spec, char *out, size_t len, FILE *err)
 {
 	static const char *const kinds[] = { "pid", "tgid", "pgid", "comm" };
 	const char *colon = strchr(spec, ':');
@@ -413,18 +516,23 @@ int args_target(const char *spec, char *out, size_t len, FILE *err)
 		return 0;
 	}
 	if (!colon || colon - spec >= (int)sizeof(kind))
-		return bad_value(err, "--target", spec, want);
+		return bad_value(err, what, spec, want);
 	snprintf(kind, sizeof(kind), "%.*s", (int)(colon - spec), spec);
 	k = lookup(kind, kinds, ARRAY_SIZE(kinds));
 	if (k < 0)
-		return bad_value(err, "--target", spec, want);
+		return bad_value(err, what, spec, want);
 	if (k < 3 && (!all_digits(colon + 1) || strlen(colon + 1) > 10 ||
 		      strtoull(colon + 1, NULL, 10) == 0 || strtoull(colon + 1, NULL, 10) > INT32_MAX))
-		return bad_value(err, "--target", spec, "a positive id after pid:, tgid:, pgid:");
+		return bad_value(err, what, spec, "a positive id after pid:, tgid:, pgid:");
 	if (k == 3 && (!colon[1] || strlen(colon + 1) > 15 || strpbrk(colon + 1, " \t\n")))
-		return bad_value(err, "--target", spec, "comm:NAME, 1-15 characters, no blanks");
+		return bad_value(err, what, spec, "comm:NAME, 1-15 characters, no blanks");
 	snprintf(out, len, "target %s %s", kind, colon + 1);
 	return 0;
+}
+
+int args_target(const char *spec, char *out, size_t len, FILE *err)
+{
+	return target_spec("--target", spec, out, len, err);
 }
 
 static int append_line(char *out, size_t len, size_t *used, const char *line)
@@ -500,5 +608,36 @@ int args_compose_disarm(int argc, char **argv, char *out, size_t len, FILE *err)
 	if (!valid_window(w))
 		return bad_value(err, "disarm", w, "a window name of [a-z0-9-] or all");
 	snprintf(out, len, "disarm %s\n", w);
+	return 0;
+}
+
+int args_compose_target(int argc, char **argv, char *out, size_t len, FILE *err)
+{
+	char line[64];
+	size_t used = 0;
+
+	out[0] = '\0';
+	if (argc < 2) {
+		fprintf(err, "migrace: target: missing ACTION (add SPEC..., clear or list)\n");
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "clear")) {
+		if (argc > 2) {
+			fprintf(err, "migrace: target clear: unexpected argument '%s'\n", argv[2]);
+			return EXIT_USAGE;
+		}
+		return append_line(out, len, &used, "target clear");
+	}
+	if (strcmp(argv[1], "add"))
+		return bad_value(err, "target", argv[1], "add, clear or list");
+	if (argc < 3) {
+		fprintf(err, "migrace: target add: missing SPEC "
+			"(pid:N, tgid:N, pgid:N, comm:NAME or all)\n");
+		return EXIT_USAGE;
+	}
+	for (int i = 2; i < argc; i++)
+		if (target_spec("target add", argv[i], line, sizeof(line), err) ||
+		    append_line(out, len, &used, line))
+			return EXIT_USAGE;
 	return 0;
 }

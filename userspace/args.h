@@ -59,6 +59,7 @@ struct run_opts {
 	bool seed_set;
 	uint64_t seed;
 	bool cpu_pin, ktap, expect_failures, quiet;
+	bool help;			/* --help/-h: print args_run_help(), nothing else */
 	const char *json;
 	bool max_failures_set;
 	uint64_t max_failures;
@@ -71,6 +72,9 @@ struct run_opts {
  * Messages for bad input go to @err. Return: 0, or EXIT_USAGE.
  */
 int args_parse_run(int argc, char **argv, struct run_opts *o, FILE *err);
+
+/** args_run_help() - `run --help`: every option with its default, windows, policies */
+void args_run_help(FILE *f);
 
 /**
  * args_policy() - check and normalise `POLICY [KEY=VALUE]...` tokens
@@ -92,5 +96,13 @@ int args_compose_disarm(int argc, char **argv, char *out, size_t len, FILE *err)
 
 /** args_target() - `pid:N` ... `all` to a `target ...` line (no newline) */
 int args_target(const char *spec, char *out, size_t len, FILE *err);
+
+/**
+ * args_compose_target() - control lines for `target add SPEC... | clear`
+ * (@argv[0] is "target"); `target list` is not composed (the module has no
+ * file that shows its targets).
+ * Return: 0, or EXIT_USAGE after a message to @err.
+ */
+int args_compose_target(int argc, char **argv, char *out, size_t len, FILE *err);
 
 #endif /* MIGRACE_ARGS_H */

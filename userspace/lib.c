@@ -6,10 +6,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <numa.h>
 #include <numaif.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -283,6 +286,33 @@ int nodes_with_memory(int *nodes, int max)
 	return read_id_list("/sys/devices/system/node/has_memory", nodes, max);
 }
 
+uint64_t nodes_allowed_mask(void)
+{
+	struct bitmask *mems;
+	uint64_t mask = 0;
+
+	if (numa_available() < 0)
+		return ~0ull;
+	mems = numa_get_mems_allowed();
+	if (!mems)
+		return ~0ull;
+	for (int i = 0; i < MIGRACE_MAX_NODES && i < (int)mems->size; i++)
+		if (numa_bitmask_isbitset(mems, i))
+			mask |= 1ull << i;
+	numa_bitmask_free(mems);
+	return mask;
+}
+
+int nodes_filter(int *nodes, int n, uint64_t mask)
+{
+	int kept = 0;
+
+	for (int i = 0; i < n; i++)
+		if (nodes[i] >= 0 && nodes[i] < MIGRACE_MAX_NODES && (mask >> nodes[i] & 1))
+			nodes[kept++] = nodes[i];
+	return kept;
+}
+
 int online_cpus(int *cpus, int max)
 {
 	return read_id_list("/sys/devices/system/cpu/online", cpus, max);
@@ -318,11 +348,78 @@ const char *debugfs_path(char *buf, size_t len, const char *file)
 	return buf;
 }
 
-bool module_loaded(void)
+const char *access_hint(int err)
 {
+	if (err == EACCES)
+		return " (debugfs is root only: run as root)";
+	if (err == EPERM)
+		return " (kernel lockdown restricts debugfs?)";
+	return "";
+}
+
+static enum module_reach denied(int err, const char *path, char *why, size_t len)
+{
+	snprintf(why, len, "cannot reach %s: %s (%s)%s", path, errno_name(err), strerror(err),
+		 access_hint(err));
+	return MODULE_DENIED;
+}
+
+/* debugfs_dir() is missing: is its parent a debugfs mount? */
+static enum module_reach parent_reach(const char *dir, char *why, size_t len)
+{
+	char parent[512];
+	struct statfs sfs;
+	struct stat st;
+	char *slash;
+
+	snprintf(parent, sizeof(parent), "%s", dir);
+	slash = strrchr(parent, '/');
+	if (slash && slash != parent)
+		*slash = '\0';
+	else
+		snprintf(parent, sizeof(parent), "%s", slash ? "/" : ".");
+	if (stat(parent, &st) && (errno == EACCES || errno == EPERM))
+		return denied(errno, parent, why, len);
+	if (stat(parent, &st) || !S_ISDIR(st.st_mode)) {
+		snprintf(why, len, "debugfs not mounted (no %s)", parent);
+		return MODULE_NO_DEBUGFS;
+	}
+	/* A test's $MIGRACE_DEBUGFS lives on any file system: only the default is checked. */
+	if (!strcmp(dir, MIGRACE_DEBUGFS_DEFAULT) &&
+	    (statfs(parent, &sfs) || sfs.f_type != DEBUGFS_MAGIC)) {
+		snprintf(why, len, "debugfs not mounted at %s (mount -t debugfs none %s)",
+			 parent, parent);
+		return MODULE_NO_DEBUGFS;
+	}
+	snprintf(why, len, "module not loaded (no %s)", dir);
+	return MODULE_ABSENT;
+}
+
+enum module_reach module_reach(char *why, size_t len)
+{
+	const char *dir = debugfs_dir();
+	char scratch[1];
 	struct stat st;
 
-	return !stat(debugfs_dir(), &st) && S_ISDIR(st.st_mode);
+	if (!why) {
+		why = scratch;
+		len = sizeof(scratch);
+	}
+	why[0] = '\0';
+	if (!stat(dir, &st)) {
+		if (S_ISDIR(st.st_mode))
+			return MODULE_OK;
+		snprintf(why, len, "module not loaded (no %s)", dir);
+		return MODULE_ABSENT;
+	}
+	if (errno == EACCES || errno == EPERM)
+		return denied(errno, dir, why, len);
+	return parent_reach(dir, why, len);
+}
+
+bool module_loaded(void)
+{
+	return module_reach(NULL, 0) == MODULE_OK;
 }
 
 int control_write(const char *line)
@@ -445,6 +542,19 @@ void windows_print(FILE *f, const struct win_row *rows, int n)
 	}
 }
 
+void windows_print_notes(FILE *f, const char *text)
+{
+	const char *p = text;
+
+	while (*p) {
+		size_t len = strcspn(p, "\n");
+
+		if (*p == '#' && strncmp(p, "# name ", 7))
+			fprintf(f, "%.*s\n", (int)len, p);
+		p += len + (p[len] == '\n');
+	}
+}
+
 /* `taker=X kind=Y hits=N` in any order; unknown keys are ignored. */
 static bool attrib_header(char *line, struct attrib_block *b)
 {
@@ -512,6 +622,69 @@ int attribution_parse(const char *text, struct attrib_block *b, int max, int *ba
 			in_block = false;
 		}
 	}
+	return n;
+}
+
+static bool attrib_same(const struct attrib_block *a, const struct attrib_block *b)
+{
+	if (strcmp(a->taker, b->taker) || strcmp(a->kind, b->kind) || a->nframes != b->nframes)
+		return false;
+	for (int k = 0; k < a->nframes; k++)
+		if (strcmp(a->frames[k], b->frames[k]))
+			return false;
+	return true;
+}
+
+/* Hits of the blocks in @b[0..n) that are the same taker as @key. */
+static uint64_t attrib_hits(const struct attrib_block *b, int n, const struct attrib_block *key)
+{
+	uint64_t sum = 0;
+
+	for (int i = 0; i < n; i++)
+		if (attrib_same(&b[i], key))
+			sum += b[i].hits;
+	return sum;
+}
+
+static int attrib_by_hits(const void *a, const void *b)
+{
+	uint64_t x = ((const struct attrib_block *)a)->hits;
+	uint64_t y = ((const struct attrib_block *)b)->hits;
+
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+int attribution_delta(const char *before, const char *after, struct attrib_block *out, int max)
+{
+	struct attrib_block *b = calloc(ATTRIB_ALL, sizeof(*b));
+	struct attrib_block *a = calloc(ATTRIB_ALL, sizeof(*a));
+	struct attrib_block *d = calloc(ATTRIB_ALL, sizeof(*d));
+	int nb = 0, na, n = -ENOMEM, bad;
+
+	if (!a || !b || !d)
+		goto out;
+	if (before)
+		nb = attribution_parse(before, b, ATTRIB_ALL, &bad);
+	na = attribution_parse(after, a, ATTRIB_ALL, &bad);
+	n = 0;
+	for (int i = 0; i < na; i++) {
+		uint64_t now, was;
+
+		if (attrib_hits(a, i, &a[i]))	/* an equal block before it counted it */
+			continue;
+		now = attrib_hits(a, na, &a[i]);
+		was = attrib_hits(b, nb, &a[i]);
+		d[n] = a[i];
+		d[n].hits = now >= was ? now - was : now;
+		n += d[n].hits > 0;
+	}
+	qsort(d, n, sizeof(*d), attrib_by_hits);
+	n = n < max ? n : max;
+	memcpy(out, d, n * sizeof(*d));
+out:
+	free(a);
+	free(b);
+	free(d);
 	return n;
 }
 

@@ -62,6 +62,14 @@ int read_long(const char *path, long *value);
 int parse_id_list(const char *text, int *ids, int max);
 /** nodes_with_memory() - ids in /sys/devices/system/node/has_memory; -errno on error */
 int nodes_with_memory(int *nodes, int max);
+/**
+ * nodes_allowed_mask() - this task's allowed memory nodes (its cpuset's mems,
+ * libnuma's numa_get_mems_allowed()), bit N for node N; all bits when libnuma
+ * cannot tell (no NUMA support)
+ */
+uint64_t nodes_allowed_mask(void);
+/** nodes_filter() - keep, in order, the @n ids of @nodes set in @mask; Return: how many */
+int nodes_filter(int *nodes, int n, uint64_t mask);
 /** online_cpus() - ids in /sys/devices/system/cpu/online; -errno on error */
 int online_cpus(int *cpus, int max);
 /** node_cpus() - the CPUs of @node (its cpulist); -errno on error */
@@ -79,8 +87,24 @@ int page_nodes(void **pages, unsigned long n, int *status);
 const char *debugfs_dir(void);
 /** debugfs_path() - debugfs_dir()/@file into @buf */
 const char *debugfs_path(char *buf, size_t len, const char *file);
-/** module_loaded() - true when the debugfs directory exists */
+/** enum module_reach - can the module's debugfs directory be used, and if not, why */
+enum module_reach {
+	MODULE_OK,		/* the directory is there */
+	MODULE_ABSENT,		/* debugfs mounted, no migrace directory: module not loaded */
+	MODULE_NO_DEBUGFS,	/* debugfs not mounted (with $MIGRACE_DEBUGFS: its parent missing) */
+	MODULE_DENIED,		/* EACCES/EPERM on the way: not root, or kernel lockdown */
+};
+
+/**
+ * module_reach() - look at debugfs_dir() and its parent
+ * @why: when not MODULE_OK, one line saying why (no newline); may be NULL
+ * "module not loaded (no DIR)" is kept word for word (scripts grep it).
+ */
+enum module_reach module_reach(char *why, size_t len);
+/** module_loaded() - module_reach() == MODULE_OK */
 bool module_loaded(void);
+/** access_hint() - after EACCES/EPERM on a debugfs file: ": run as root" or lockdown */
+const char *access_hint(int err);
 /** control_write() - write one control line; Return: 0 or -errno */
 int control_write(const char *line);
 /** control_explain() - after a refused control line: what bound, what raises it */
@@ -105,6 +129,11 @@ struct win_row {
 int windows_parse(const char *text, struct win_row *rows, int max, int *bad);
 /** windows_print() - the table with aligned columns */
 void windows_print(FILE *f, const struct win_row *rows, int n);
+/**
+ * windows_print_notes() - the module's `# ` lines after the rows (what each
+ * window widens, where, why, which kernels), as they are; not the header
+ */
+void windows_print_notes(FILE *f, const char *text);
 
 #define ATTRIB_FRAMES	8
 
@@ -123,6 +152,17 @@ struct attrib_block {
  * Return: the number of blocks stored.
  */
 int attribution_parse(const char *text, struct attrib_block *b, int max, int *bad);
+
+#define ATTRIB_ALL	256	/* blocks read for a delta (the module keeps 64) */
+
+/**
+ * attribution_delta() - what @after's blocks gained since @before
+ * Blocks are one taker when taker, kind and the frames shown are equal (their
+ * hits summed); a taker whose hits fell (a reset in between) counts all of its
+ * hits. @before may be NULL (everything is new).
+ * Return: the number of blocks in @out (at most @max, most hits first), or -ENOMEM.
+ */
+int attribution_delta(const char *before, const char *after, struct attrib_block *out, int max);
 
 /* --- misc -------------------------------------------------------------------- */
 

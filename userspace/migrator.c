@@ -37,26 +37,32 @@ void migr_account(struct migr_stats *s, const struct migr_call *c)
 	uint64_t failed = 0;
 
 	s->calls++;
-	if (c->ret < 0)
+	if (c->ret < 0) {
 		s->call_errors++;
-	else
+		s->call_by_errno[c->err > 0 && c->err < MIGR_MAX_ERRNO ? c->err : 0]++;
+	} else {
 		s->returned_not_migrated += c->ret;
+	}
 	for (unsigned long i = 0; i < c->n; i++) {
 		int st = c->status[i];
+		bool st_errno = st < 0 && st != MIGR_STATUS_UNSET;
 
-		s->attempts++;
 		if (c->before[i] < 0)
 			s->query_errors++;
 		if (c->before[i] >= 0 && c->before[i] != c->target[i] &&
 		    c->after[i] == c->target[i]) {
+			s->attempts++;
 			s->migrated++;
 			continue;
 		}
+		if (c->ret < 0 && !st_errno) {	/* the call gave up before this page */
+			s->not_tried++;
+			continue;
+		}
+		s->attempts++;
 		failed++;
-		if (st < 0 && st != MIGR_STATUS_UNSET)
+		if (st_errno)
 			count_errno(s, -st);
-		else if (c->ret < 0)
-			count_errno(s, c->err);
 		else
 			s->unreported++;
 	}

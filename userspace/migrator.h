@@ -22,7 +22,9 @@ struct migr_stats {
 	uint64_t not_migrated;		/* attempts - migrated: the failures */
 	uint64_t returned_not_migrated;	/* sum of positive move_pages() returns */
 	uint64_t unreported;		/* not migrated, status[] held no errno */
-	uint64_t call_errors;		/* move_pages() returned -1 */
+	uint64_t call_errors;		/* move_pages() returned -1: no race, the run fails */
+	uint64_t call_by_errno[MIGR_MAX_ERRNO];	/* those calls, by errno; [0]: out of range */
+	uint64_t not_tried;		/* pages of such calls with no verdict: not attempts */
 	uint64_t query_errors;		/* pages whose node could not be read */
 	uint64_t by_errno[MIGR_MAX_ERRNO];	/* not migrated, by errno; [0]: out of range */
 	double first_failure_s;		/* since the start; < 0: none yet */
@@ -55,9 +57,12 @@ int migr_other_node(int where, int a, int b);
  * migr_account() - add one call to @s
  * A page counts as migrated only when it was seen on another node before
  * and is found on its target afterwards; every other page asked to move is a failure,
- * counted by the errno in its status[] when there is one, else by the call's
- * errno when the call failed, else as unreported: the by_errno[] buckets and
- * @unreported always add up to @not_migrated.
+ * counted by the errno in its status[] when there is one, else as
+ * unreported: the by_errno[] buckets and @unreported always add up to
+ * @not_migrated. A call that failed (-1: EACCES for a node outside the
+ * cpuset, ENOMEM, ...) is no race: counted in @call_errors by errno, and
+ * its pages without a status[] errno and not moved are @not_tried, not
+ * attempts.
  */
 void migr_account(struct migr_stats *s, const struct migr_call *c);
 

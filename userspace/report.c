@@ -3,6 +3,7 @@
  * report.c - verdict and renderings of a run: table (stdout for people),
  * JSON (--json, schema in report-schema.json), KTAP (--ktap).
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <math.h>
 #include <signal.h>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 
 #include "report.h"
+#include "version.h"
 
 #define SCHEMA_VERSION	1
 
@@ -89,6 +91,26 @@ static const char *decide_data(const struct report *r, char *buf, size_t len)
 	return NULL;
 }
 
+/* Failed move_pages() calls: no race was measured there. */
+static const char *decide_calls(const struct report *r, char *buf, size_t len)
+{
+	const struct migr_stats *m = &r->mig;
+	size_t used;
+
+	if (!m->call_errors)
+		return NULL;
+	used = snprintf(buf, len, "move_pages() failed on %" PRIu64 " call(s) (", m->call_errors);
+	for (int e = 0; e < MIGR_MAX_ERRNO && used < len; e++)
+		if (m->call_by_errno[e])
+			used += snprintf(buf + used, len - used, "%s%s %" PRIu64,
+					 buf[used - 1] == '(' ? "" : ", ",
+					 e ? errno_name(e) : "other", m->call_by_errno[e]);
+	if (used < len)
+		snprintf(buf + used, len - used, "): not a race%s", m->call_by_errno[EACCES] ?
+			 "; EACCES: a node outside this task's cpuset mems?" : "");
+	return buf;
+}
+
 static const char *decide_dsplit(const struct report *r, char *buf, size_t len)
 {
 	const struct dsplit_stats *s = &r->ds;
@@ -137,6 +159,8 @@ int report_decide(struct report *r)
 		return r->exit_code;
 	why = decide_data(r, buf, sizeof(buf));
 	if (!why)
+		why = decide_calls(r, buf, sizeof(buf));
+	if (!why)
 		why = decide_dsplit(r, buf, sizeof(buf));
 	if (!why)
 		why = decide_limits(r, buf, sizeof(buf));
@@ -170,6 +194,57 @@ static void each_errno(const uint64_t *by, void (*fn)(void *, const char *, uint
 	for (int e = 0; e < MIGR_MAX_ERRNO; e++)
 		if (by[e])
 			fn(arg, e ? errno_name(e) : "other", by[e]);
+}
+
+const char *report_policy(const struct report *r, char *buf, size_t len)
+{
+	const struct run_opts *o = r->o;
+
+	if (!o->nwindows)
+		snprintf(buf, len, "none");
+	else if (!o->policy[0])
+		snprintf(buf, len, "delay (the module's default)");
+	else
+		snprintf(buf, len, "%s", o->policy);
+	return buf;
+}
+
+static void windows_list(const struct report *r, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	snprintf(buf, len, "none");
+	for (int i = 0; i < r->o->nwindows && used < len; i++)
+		used += snprintf(buf + used, len - used, "%s%s", i ? "," : "", r->o->windows[i]);
+}
+
+/* @s quoted for a shell when it needs to be: 'it'\''s' */
+static size_t shell_word(char *buf, size_t len, const char *s)
+{
+	size_t used = 0;
+
+	if (*s && !s[strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			    "0123456789_-+=.,:/@%")])
+		return snprintf(buf, len, "%s", s);
+	used += snprintf(buf, len, "'");
+	for (; *s && used < len; s++)
+		used += *s == '\'' ? snprintf(buf + used, len - used, "'\\''")
+				    : snprintf(buf + used, len - used, "%c", *s);
+	if (used < len)
+		used += snprintf(buf + used, len - used, "'");
+	return used;
+}
+
+const char *report_command(const struct report *r, char *buf, size_t len)
+{
+	size_t used = snprintf(buf, len, "migrace");
+
+	for (int i = 0; i < r->argc && used + 1 < len; i++) {
+		used += snprintf(buf + used, len - used, " ");
+		if (used < len)
+			used += shell_word(buf + used, len - used, r->argv[i]);
+	}
+	return buf;
 }
 
 /* --- table -------------------------------------------------------------------------- */
@@ -247,6 +322,13 @@ static void table_migration(const struct report *r, FILE *f)
 		ROW(f, "first failure after", "%s", "none");
 	if (m->call_errors || m->query_errors)
 		ROW(f, "call/query errors", "%" PRIu64 "/%" PRIu64, m->call_errors, m->query_errors);
+	if (m->call_errors) {
+		struct errno_line c = { f, 0 };
+
+		fprintf(f, "  %-24s ", "failed calls by errno");
+		each_errno(m->call_by_errno, errno_item, &c);
+		fprintf(f, " (not a race; %" PRIu64 " page(s) not tried)\n", m->not_tried);
+	}
 }
 
 static void table_hotplug(const struct report *r, FILE *f)
@@ -318,7 +400,7 @@ static void table_module(const struct report *r, FILE *f)
 	int shown = 0;
 
 	if (!m->loaded) {
-		ROW(f, "module", "%s", "not loaded");
+		ROW(f, "module", "%s", m->error[0] ? m->error : "not loaded");
 		return;
 	}
 	if (m->error[0])
@@ -335,7 +417,7 @@ static void table_module(const struct report *r, FILE *f)
 		fprintf(f, "    (none changed)\n");
 	for (size_t i = 0; m->stats_ok && i < m->after.n; i++)
 		table_holds(r, m->after.items[i].name, f);
-	fprintf(f, "  attribution (top %d):\n", REPORT_ATTRIB_TOP);
+	fprintf(f, "  attribution (this run, top %d):\n", REPORT_ATTRIB_TOP);
 	for (int i = 0; i < m->nattrib; i++) {
 		fprintf(f, "    taker=%s kind=%s hits=%" PRIu64 "\n", m->attrib[i].taker,
 			m->attrib[i].kind, m->attrib[i].hits);
@@ -349,12 +431,18 @@ static void table_module(const struct report *r, FILE *f)
 void report_table(const struct report *r, FILE *f)
 {
 	const struct run_opts *o = r->o;
+	char buf[1024];
 
 	if (r->exit_code == EXIT_SKIP) {
 		fprintf(f, "# SKIP %s\n", r->reason);
 		return;
 	}
 	fprintf(f, "migrace run %s\n", scenario_names[o->scenario]);
+	ROW(f, "version", "%s", MIGRACE_VERSION);
+	ROW(f, "command", "%s", report_command(r, buf, sizeof(buf)));
+	windows_list(r, buf, sizeof(buf));
+	ROW(f, "window", "%s", buf);
+	ROW(f, "policy", "%s", report_policy(r, buf, sizeof(buf)));
 	ROW(f, "arch / kernel", "%s / %s", r->arch, r->kernel);
 	ROW(f, "nodes", "%d <-> %d", r->node_a, r->node_b);
 	ROW(f, "seed", "%" PRIu64, r->seed);
@@ -518,6 +606,10 @@ static void json_migration(struct json *j, const struct report *r)
 	json_u64(j, "unreported", m->unreported);
 	json_u64(j, "returned_not_migrated", m->returned_not_migrated);
 	json_u64(j, "call_errors", m->call_errors);
+	json_open(j, "call_errors_by_errno", '{');
+	each_errno(m->call_by_errno, json_errno_item, j);
+	json_close(j, '}');
+	json_u64(j, "not_tried", m->not_tried);
 	json_u64(j, "query_errors", m->query_errors);
 	if (m->first_failure_s >= 0)
 		json_num(j, "first_failure_s", m->first_failure_s);
@@ -628,6 +720,12 @@ void report_json(const struct report *r, FILE *f)
 
 	json_open(&j, NULL, '{');
 	json_u64(&j, "schema_version", SCHEMA_VERSION);
+	json_str(&j, "tool_version", MIGRACE_VERSION);
+	json_open(&j, "command", '[');
+	json_str(&j, NULL, "migrace");
+	for (int i = 0; i < r->argc; i++)
+		json_str(&j, NULL, r->argv[i]);
+	json_close(&j, ']');
 	json_str(&j, "scenario", scenario_names[r->o->scenario]);
 	json_str(&j, "verdict", verdict_name(r->exit_code));
 	json_u64(&j, "exit_code", r->exit_code);
@@ -669,6 +767,11 @@ static void ktap_errno_item(void *arg, const char *name, uint64_t count)
 	fprintf(arg, "# failures_%s: %" PRIu64 "\n", name, count);
 }
 
+static void ktap_call_errno_item(void *arg, const char *name, uint64_t count)
+{
+	fprintf(arg, "# call_errors_%s: %" PRIu64 "\n", name, count);
+}
+
 static void ktap_dsplit(const struct dsplit_stats *s, FILE *f)
 {
 	fprintf(f, "# shrinker_calls: %" PRIu64 "\n# shrinker_errors: %" PRIu64 "\n",
@@ -693,6 +796,8 @@ static void ktap_counters(const struct report *r, FILE *f)
 	fprintf(f, "# failure_rate: %.6f\n", failure_rate(r));
 	each_errno(m->by_errno, ktap_errno_item, f);
 	fprintf(f, "# failures_unreported: %" PRIu64 "\n", m->unreported);
+	fprintf(f, "# call_errors: %" PRIu64 "\n", m->call_errors);
+	each_errno(m->call_by_errno, ktap_call_errno_item, f);
 	if (m->first_failure_s >= 0)
 		fprintf(f, "# first_failure_s: %.6f\n", m->first_failure_s);
 	if (h->used)
@@ -725,11 +830,17 @@ static void ktap_module(const struct report *r, FILE *f)
 void report_ktap(const struct report *r, FILE *f)
 {
 	const char *name = scenario_names[r->o->scenario];
+	char buf[1024];
 
 	fprintf(f, "KTAP version 1\n1..1\n");
 	fprintf(f, "# migrace %s: %s %s, seed %" PRIu64, name, r->arch, r->kernel, r->seed);
 	if (r->node_a >= 0)
 		fprintf(f, ", nodes %d,%d", r->node_a, r->node_b);
+	fprintf(f, "\n# tool_version: %s\n# command: ", MIGRACE_VERSION);
+	ktap_text(f, report_command(r, buf, sizeof(buf)));
+	windows_list(r, buf, sizeof(buf));
+	fprintf(f, "\n# window: %s\n# policy: ", buf);
+	ktap_text(f, report_policy(r, buf, sizeof(buf)));
 	fputc('\n', f);
 	if (r->exit_code == EXIT_SKIP) {
 		fprintf(f, "ok 1 %s # SKIP ", name);

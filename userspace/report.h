@@ -41,6 +41,8 @@ struct module_report {
 
 struct report {
 	const struct run_opts *o;
+	int argc;			/* the command line, from "run" on (argv[0] is "run") */
+	char **argv;
 	char arch[65], kernel[65];
 	long cpus;
 	int nodes_found;		/* nodes with memory; -1 unknown */
@@ -84,6 +86,11 @@ int report_decide(struct report *r);
 void report_failures(const struct report *r, uint64_t *failures, uint64_t *attempts);
 /** report_stat_delta() - after - before of a module stat (0 if absent) */
 int64_t report_stat_delta(const struct report *r, const char *name);
+
+/** report_policy() - "none" (no window), the --policy given, or the module's default */
+const char *report_policy(const struct report *r, char *buf, size_t len);
+/** report_command() - `migrace run ...` as a shell would take it back */
+const char *report_command(const struct report *r, char *buf, size_t len);
 
 void report_table(const struct report *r, FILE *f);
 void report_json(const struct report *r, FILE *f);

@@ -30,6 +30,7 @@
 #define HOTPLUG_TIMEOUT_S	10	/* per offline/online write */
 #define PROGRESS_EVERY_S	0.5
 #define MAX_CPUS		1024
+#define MAX_WINDOW_ROWS		64
 
 static volatile sig_atomic_t run_signal;
 
@@ -52,6 +53,9 @@ struct run {
 	int tty;
 	pid_t old_fg;
 	struct kvmap vm_before;
+	char *attrib_before;		/* the module's attribution file before the run */
+	FILE *json;			/* --json, opened before the run; stdout for "-" */
+	bool json_created;		/* we created it: removed if no report comes */
 	double t0, next_progress;
 	uint64_t stray_before;
 	bool progress;
@@ -99,32 +103,47 @@ static bool same_node_mode(struct run *x)
 	return true;
 }
 
+static int skip_nodes(struct run *x, const char *fmt, int a, int b, int c)
+{
+	char msg[160];
+
+	snprintf(msg, sizeof(msg), fmt, a, b, c);
+	report_skip(&x->r, msg);
+	return EXIT_SKIP;
+}
+
+/*
+ * The pair: nodes with memory that this task's cpuset allows (a node it may
+ * not use fails every move_pages() call with EACCES, which is no race).
+ */
 static int pick_nodes(struct run *x)
 {
 	int nodes[MIGRACE_MAX_NODES], n = nodes_with_memory(nodes, MIGRACE_MAX_NODES);
-	char msg[96];
+	uint64_t allowed = nodes_allowed_mask();
+	int usable;
 
 	x->r.nodes_found = n < 0 ? 0 : n;
 	if (n == 1 && same_node_mode(x))
 		return 0;
-	if (n < 2) {
-		snprintf(msg, sizeof(msg), "need 2 NUMA nodes, found %d", n < 0 ? 0 : n);
-		report_skip(&x->r, msg);
-		return EXIT_SKIP;
-	}
-	x->r.node_a = x->o.nodes_set ? x->o.nodes[0] : nodes[0];
-	x->r.node_b = x->o.nodes_set ? x->o.nodes[1] : nodes[1];
-	for (int k = 0; k < 2; k++) {
-		int want = k ? x->r.node_b : x->r.node_a, i;
+	if (n < 2)
+		return skip_nodes(x, "need 2 NUMA nodes, found %d", n < 0 ? 0 : n, 0, 0);
+	for (int k = 0; x->o.nodes_set && k < 2; k++) {
+		int want = x->o.nodes[k], i;
 
 		for (i = 0; i < n && nodes[i] != want; i++)
 			;
-		if (i == n) {
-			snprintf(msg, sizeof(msg), "node %d has no memory", want);
-			report_skip(&x->r, msg);
-			return EXIT_SKIP;
-		}
+		if (i == n)
+			return skip_nodes(x, "node %d has no memory", want, 0, 0);
+		if (!(allowed >> want & 1))
+			return skip_nodes(x, "node %d is not in this task's allowed memory nodes "
+					  "(cpuset mems)", want, 0, 0);
 	}
+	usable = nodes_filter(nodes, n, allowed);
+	if (usable < 2)
+		return skip_nodes(x, "need 2 NUMA nodes, found %d with memory, %d of them allowed by "
+				  "this task's cpuset (mems)", n, usable, 0);
+	x->r.node_a = x->o.nodes_set ? x->o.nodes[0] : nodes[0];
+	x->r.node_b = x->o.nodes_set ? x->o.nodes[1] : nodes[1];
 	return 0;
 }
 
@@ -199,9 +218,14 @@ static int module_stats(struct kvmap *m)
 
 static int control(const char *line)
 {
+	char path[512];
 	int e = control_write(line);
 
-	if (e) {
+	if (e == -EACCES || e == -EPERM) {
+		fprintf(stderr, "migrace: cannot write %s: %s (%s)%s\n",
+			debugfs_path(path, sizeof(path), "control"), errno_name(-e), strerror(-e),
+			access_hint(-e));
+	} else if (e) {
 		fprintf(stderr, "migrace: control: '%.*s' rejected: %s (%s)\n",
 			(int)strcspn(line, "\n"), line, errno_name(-e), strerror(-e));
 		control_explain(e, stderr);
@@ -209,10 +233,14 @@ static int control(const char *line)
 	return e;
 }
 
-/* `target pgid <ours>`, then one `arm` line per --window. Return: 0 or EXIT_USAGE. */
+/*
+ * `target pgid <ours>`, then one `arm` line per --window.
+ * Return: 0, EXIT_SKIP (a window refused as unavailable: report set) or EXIT_USAGE.
+ */
 static int module_arm(struct run *x)
 {
-	char line[POLICY_LEN + 64];
+	char line[POLICY_LEN + 64], reason[96];
+	int e;
 
 	snprintf(line, sizeof(line), "target pgid %d\n", (int)getpgrp());
 	if (control(line))
@@ -222,7 +250,14 @@ static int module_arm(struct run *x)
 		snprintf(line, sizeof(line), "arm %s%s%s\n", x->o.windows[i],
 			 x->o.policy[0] ? " " : "", x->o.policy);
 		x->armed = true;
-		if (control(line))
+		e = control(line);
+		if (e == -ENOENT) {	/* unavailable after all: a skip, reported */
+			snprintf(reason, sizeof(reason), "window %s unavailable on this kernel "
+				 "(arm: ENOENT)", x->o.windows[i]);
+			report_skip(&x->r, reason);
+			return EXIT_SKIP;
+		}
+		if (e)
 			return EXIT_USAGE;
 	}
 	return 0;
@@ -240,29 +275,53 @@ static void module_disarm(struct run *x)
 static void module_before(struct run *x)
 {
 	struct module_report *m = &x->r.mod;
+	char path[512];
 
-	m->loaded = module_loaded();
-	if (!m->loaded)
+	m->loaded = module_reach(m->error, sizeof(m->error)) == MODULE_OK;
+	if (!m->loaded) {
+		if (strncmp(m->error, "cannot reach", 12))
+			m->error[0] = '\0';	/* not loaded: "not loaded" says it */
 		return;
+	}
 	m->stats_ok = module_stats(&m->before) >= 0;
 	if (!m->stats_ok)
 		snprintf(m->error, sizeof(m->error), "cannot read %s/stats", debugfs_dir());
 	kv_get(&m->before, "stray_refs", &x->stray_before);
+	x->attrib_before = read_text(debugfs_path(path, sizeof(path), "attribution"));
 }
 
 static void module_after(struct run *x)
 {
 	struct module_report *m = &x->r.mod;
 	char path[512], *text;
-	int bad;
+	int n = 0;
 
 	if (!m->loaded)
 		return;
 	m->stats_ok = m->stats_ok && module_stats(&m->after) >= 0;
+	/* this run's share only: the module's table is cumulative and other users keep it */
 	text = read_text(debugfs_path(path, sizeof(path), "attribution"));
 	if (text)
-		m->nattrib = attribution_parse(text, m->attrib, REPORT_ATTRIB_TOP, &bad);
+		n = attribution_delta(x->attrib_before, text, m->attrib, REPORT_ATTRIB_TOP);
+	m->nattrib = n > 0 ? n : 0;
+	if (!text || n < 0)
+		snprintf(m->error, sizeof(m->error), "cannot read %s/attribution", debugfs_dir());
 	free(text);
+}
+
+/*
+ * --window with the module out of reach for lack of permission: a usage
+ * error (run as root), before anything is set up. Other reasons are a skip
+ * with a report (prepare()).
+ */
+static int module_permitted(const struct run_opts *o)
+{
+	char why[640];
+
+	if (!o->nwindows || module_reach(why, sizeof(why)) != MODULE_DENIED)
+		return 0;
+	fprintf(stderr, "migrace: %s, needed by --window\n", why);
+	return EXIT_USAGE;
 }
 
 /* --- progress ------------------------------------------------------------------------------- */
@@ -402,16 +461,75 @@ static void vmstat_after(struct run *x)
 	kv_free(&x->vm_before);
 }
 
+/* The row of window @name, or NULL. */
+static const struct win_row *find_window(const struct win_row *rows, int n, const char *name)
+{
+	for (int i = 0; i < n; i++)
+		if (!strcmp(rows[i].name, name))
+			return &rows[i];
+	return NULL;
+}
+
+static int unknown_window(const char *name, const struct win_row *rows, int n)
+{
+	fprintf(stderr, "migrace: --window: no window '%s' in the module; it has:", name);
+	for (int i = 0; i < n; i++)
+		fprintf(stderr, " %s", rows[i].name);
+	fputc('\n', stderr);
+	return EXIT_USAGE;
+}
+
+/*
+ * Before arming: every --window is in the module's `windows` file (else a
+ * usage error) and available on this kernel (else a skip naming the window
+ * and the module's reason, e.g. missing:SYMBOL). `all` arms what is there.
+ */
+static int check_windows(struct run *x, char *reason, size_t len)
+{
+	struct win_row rows[MAX_WINDOW_ROWS];
+	const struct win_row *w;
+	char path[512], *text;
+	int n, bad;
+
+	text = read_text(debugfs_path(path, sizeof(path), "windows"));
+	if (!text) {
+		snprintf(reason, len, "cannot read %.200s: %s", path, strerror(errno));
+		report_fail(&x->r, reason);
+		return EXIT_FAIL;
+	}
+	n = windows_parse(text, rows, MAX_WINDOW_ROWS, &bad);
+	free(text);
+	for (int i = 0; i < x->o.nwindows; i++) {
+		if (!strcmp(x->o.windows[i], "all"))
+			continue;
+		w = find_window(rows, n, x->o.windows[i]);
+		if (!w)
+			return unknown_window(x->o.windows[i], rows, n);
+		if (!w->available) {
+			snprintf(reason, len, "window %.31s unavailable on this kernel (%.96s)", w->name,
+				 w->why[0] ? w->why : "no reason given");
+			return EXIT_SKIP;
+		}
+	}
+	return 0;
+}
+
 static int prepare(struct run *x)
 {
-	char reason[256];
+	char reason[256], why[200];
 	int e;
 
-	if (x->o.nwindows && !module_loaded()) {
-		snprintf(reason, sizeof(reason), "module not loaded (no %s), needed by --window",
-			 debugfs_dir());
+	if (x->o.nwindows && module_reach(why, sizeof(why)) != MODULE_OK) {
+		snprintf(reason, sizeof(reason), "%s, needed by --window", why);
 		report_skip(&x->r, reason);
 		return EXIT_SKIP;
+	}
+	if (x->o.nwindows) {
+		e = check_windows(x, reason, sizeof(reason));
+		if (e == EXIT_SKIP)
+			report_skip(&x->r, reason);
+		if (e)
+			return e;
 	}
 	e = scenario_setup(&x->mem, &x->o, x->r.node_a, x->r.node_b, reason, sizeof(reason));
 	x->r.unit = x->mem.unit;
@@ -517,28 +635,83 @@ static void run_phase(struct run *x)
 	}
 }
 
+/*
+ * --json FILE is opened before the run, so a bad path fails at once; it is
+ * not truncated until the report is written, and a file we created is
+ * removed again if the run ends without a report. "-": stdout.
+ */
+static int json_open_early(struct run *x)
+{
+	const char *path = x->o.json;
+	int fd;
+
+	if (!path)
+		return 0;
+	if (!strcmp(path, "-")) {
+		x->json = stdout;
+		return 0;
+	}
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	x->json_created = fd >= 0;
+	if (fd < 0 && errno == EEXIST)
+		fd = open(path, O_WRONLY | O_CLOEXEC);
+	x->json = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (!x->json) {
+		fprintf(stderr, "migrace: --json %s: cannot open: %s (%s)\n", path,
+			errno_name(errno), strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		if (x->json_created)
+			unlink(path);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* No report after all (a usage error): leave no empty file behind. */
+static void json_abandon(struct run *x)
+{
+	if (!x->json || x->json == stdout)
+		return;
+	fclose(x->json);
+	if (x->json_created)
+		unlink(x->o.json);
+	x->json = NULL;
+}
+
+static int json_write(struct run *x)
+{
+	bool ok;
+
+	if (x->json == stdout) {
+		report_json(&x->r, stdout);
+		return fflush(stdout) ? -errno : 0;
+	}
+	ok = !ftruncate(fileno(x->json), 0);
+	if (ok)
+		report_json(&x->r, x->json);
+	ok = !fclose(x->json) && ok;
+	x->json = NULL;
+	return ok ? 0 : -errno;
+}
+
+/* The JSON, then the table or KTAP: on stdout, or on stderr when the JSON is there. */
 static int emit(struct run *x)
 {
-	int code = report_decide(&x->r);
-	FILE *f;
+	int code = report_decide(&x->r), e = 0;
+	FILE *out = x->json == stdout ? stderr : stdout;
 
-	if (x->o.json) {
-		f = fopen(x->o.json, "w");
-		if (f) {
-			report_json(&x->r, f);
-			if (fclose(f))
-				f = NULL;
-		}
-		if (!f) {
-			fprintf(stderr, "migrace: --json %s: %s\n", x->o.json, strerror(errno));
-			code = code == EXIT_PASS ? EXIT_FAIL : code;
-		}
+	if (x->json)
+		e = json_write(x);
+	if (e) {
+		fprintf(stderr, "migrace: --json %s: %s\n", x->o.json, strerror(-e));
+		code = code == EXIT_PASS ? EXIT_FAIL : code;
 	}
 	if (x->o.ktap)
-		report_ktap(&x->r, stdout);
+		report_ktap(&x->r, out);
 	else
-		report_table(&x->r, stdout);
-	fflush(stdout);
+		report_table(&x->r, out);
+	fflush(out);
 	return code;
 }
 
@@ -556,6 +729,7 @@ static void teardown(struct run *x)
 	if (!ds_stuck)
 		readers_free(&x->rd);
 	kv_free(&x->vm_before);
+	free(x->attrib_before);
 	migrator_free(&x->mg);
 	free(x->pages);
 	if (!ds_stuck)
@@ -580,7 +754,7 @@ static int run_with_pages(struct run *x)
 	if (x->r.mod.loaded) {
 		e = module_arm(x);
 		if (e)
-			return e;
+			return e == EXIT_SKIP ? 0 : e;
 	}
 	if (x->o.cpu_pin)
 		pin_cpus(x);
@@ -601,29 +775,49 @@ static int run_with_pages(struct run *x)
 int cmd_run(int argc, char **argv)
 {
 	struct run *x = calloc(1, sizeof(*x));
+	char **cmd = calloc(argc + 1, sizeof(*cmd));
 	int e;
 
-	if (!x)
+	if (!x || !cmd) {
+		free(x);
+		free(cmd);
 		return EXIT_FAIL;
+	}
+	memcpy(cmd, argv, argc * sizeof(*cmd));	/* before getopt permutes argv */
 	x->tty = -1;
 	x->mem.memfd = -1;
 	e = args_parse_run(argc, argv, &x->o, stderr);
-	if (e) {
+	if (!e && !x->o.help)
+		e = module_permitted(&x->o);
+	if (!e && !x->o.help)
+		e = json_open_early(x);
+	if (e || x->o.help) {
+		if (x->o.help)
+			args_run_help(stdout);
+		free(cmd);
 		free(x);
 		return e;
 	}
 	install_signals();
 	report_init(&x->r, &x->o);
+	x->r.argc = argc;
+	x->r.argv = cmd;
 	x->r.seed = pick_seed(&x->o);
 	size_readers(x);
-	if (!pick_nodes(x) && !prepare(x)) {
-		module_before(x);
-		e = run_with_pages(x);
+	if (!pick_nodes(x)) {
+		e = prepare(x);
+		if (!e) {
+			module_before(x);
+			e = run_with_pages(x);
+		}
 	}
 	teardown(x);
-	if (!e)
+	if (e == EXIT_USAGE)
+		json_abandon(x);
+	else
 		e = emit(x);
 	report_free(&x->r);
+	free(cmd);
 	free(x);
 	return e;
 }

@@ -93,6 +93,11 @@ static const struct parse_case parse_cases[] = {
 	{ "max-rate above 1", "run thp --max-rate 1.5", 2, "--max-rate: bad value '1.5'" },
 	{ "max-failures junk", "run thp --max-failures x", 2, "--max-failures: bad value 'x'" },
 	{ "json empty", "run thp --json=", 2, "--json: bad value ''" },
+	{ "unknown short option", "run thp -xyz", 2, "run: unknown option '-x'\n" },
+	{ "flag with a value", "run thp --ktap=yes", 2, "run: --ktap takes no value ('--ktap=yes')" },
+	{ "help", "run --help", 0, NULL },
+	{ "help after options", "run thp --pages 3 -h", 0, NULL },
+	{ "window starting with -", "run thp --window -pte", 2, "--window: bad value '-pte'" },
 };
 
 static void run_one_parse(const struct parse_case *c)
@@ -304,6 +309,46 @@ static void disarm_compose(void)
 	fclose(null);
 }
 
+/* `disarm --help` is no window name: nothing composed for the module. */
+static void disarm_refuses_options(void)
+{
+	char out[128] = "", *help[] = { "disarm", "--help", NULL }, *h[] = { "disarm", "-h", NULL };
+	FILE *null = fopen("/dev/null", "w");
+
+	CHECK_INT(args_compose_disarm(2, help, out, sizeof(out), null), 2);
+	CHECK_INT(args_compose_disarm(2, h, out, sizeof(out), null), 2);
+	CHECK_STR(out, "");
+	fclose(null);
+}
+
+static void target_compose(void)
+{
+	char out[256], *add[] = { "target", "add", "pid:5", "comm:bash", "all", NULL };
+	char *clear[] = { "target", "clear", NULL }, *bad[] = { "target", "add", "pid:0", NULL };
+	char *none[] = { "target", "add", NULL }, *what[] = { "target", "drop", NULL };
+	FILE *null = fopen("/dev/null", "w");
+
+	CHECK_INT(args_compose_target(5, add, out, sizeof(out), null), 0);
+	CHECK_STR(out, "target pid 5\ntarget comm bash\ntarget all\n");
+	CHECK_INT(args_compose_target(2, clear, out, sizeof(out), null), 0);
+	CHECK_STR(out, "target clear\n");
+	CHECK_INT(args_compose_target(3, bad, out, sizeof(out), null), 2);
+	CHECK_INT(args_compose_target(2, none, out, sizeof(out), null), 2);
+	CHECK_INT(args_compose_target(2, what, out, sizeof(out), null), 2);
+	CHECK_INT(args_compose_target(1, what, out, sizeof(out), null), 2);
+	fclose(null);
+}
+
+static void run_help_flag(void)
+{
+	struct run_opts o;
+
+	CHECK_INT(parse("run --help", &o), 0);
+	CHECK(o.help);
+	CHECK_INT(parse("run thp", &o), 0);
+	CHECK(!o.help);
+}
+
 SUITE_DEFINE(args,
 	TAP_CASE(run_parse_table),
 	TAP_CASE(run_defaults),
@@ -311,4 +356,7 @@ SUITE_DEFINE(args,
 	TAP_CASE(run_deferred_split_pages),
 	TAP_CASE(arm_compose_table),
 	TAP_CASE(disarm_compose),
+	TAP_CASE(disarm_refuses_options),
+	TAP_CASE(target_compose),
+	TAP_CASE(run_help_flag),
 );

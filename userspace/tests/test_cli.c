@@ -8,6 +8,7 @@
  * fails, readers and reports are real).
  */
 #include <dirent.h>
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@
 
 #include "lib.h"
 #include "suites.h"
+#include "version.h"
 
 #define CLI_TIMEOUT_S	20
 
@@ -82,11 +84,45 @@ static void check_case(const struct cli_case *c, char *const env[])
 		}								\
 	} while (0)
 
+/* MIGRACE_DEBUGFS in an existing directory (debugfs "mounted") with no migrace in it. */
+static char *no_module_env(void)
+{
+	static char env[600];
+
+	mkdir(tap_path("nomodule"), 0700);
+	snprintf(env, sizeof(env), "MIGRACE_DEBUGFS=%s/migrace", tap_path("nomodule"));
+	return env;
+}
+
 static const struct cli_case usage_cases[] = {
 	{ "no verb", "", 2, NULL, "usage: migrace run SCENARIO" },
 	{ "help", "help", 0, "exit codes: 0 pass, 1 fail, 2 usage, 4 skip", NULL },
 	{ "unknown verb", "frob", 2, NULL,
-	  "unknown verb 'frob'; verbs: run arm disarm stats windows attribution" },
+	  "unknown verb 'frob'; verbs: run arm disarm stats windows attribution reset target "
+	  "help version\n" },
+	{ "help run", "help run", 0, "usage: migrace run SCENARIO [options]\n", NULL },
+	{ "run --help", "run --help", 0, "usage: migrace run SCENARIO [options]\n", NULL },
+	{ "run -h", "run -h", 0, "  --seconds S ", NULL },
+	{ "run SCENARIO --help", "run thp --pages 2 --help", 0, "usage: migrace run", NULL },
+	{ "help disarm", "help disarm", 0, "usage: migrace disarm [WINDOW|all]\n", NULL },
+	{ "help target", "help target", 0, "list: not available", NULL },
+	{ "help unknown", "help frob", 2, NULL, "unknown verb 'frob'" },
+	{ "arm --help", "arm --help", 0, "usage: migrace arm WINDOW", NULL },
+	{ "--help", "--help", 0, "`migrace help VERB`", NULL },
+	{ "--version", "--version", 0, "migrace " MIGRACE_VERSION "\n", NULL },
+	{ "version", "version", 0, "migrace " MIGRACE_VERSION "\n", NULL },
+	{ "version argument", "version 2", 2, NULL, "version: unexpected argument '2'" },
+	{ "unknown short option", "run thp -xyz", 2, NULL, "run: unknown option '-x'\n" },
+	{ "flag with a value", "run thp --quiet=1", 2, NULL,
+	  "run: --quiet takes no value ('--quiet=1')\n" },
+	{ "target no action", "target", 2, NULL, "target: missing ACTION" },
+	{ "target bad action", "target frob", 2, NULL,
+	  "target: bad value 'frob' (add, clear or list)" },
+	{ "target add nothing", "target add", 2, NULL, "target add: missing SPEC" },
+	{ "target add bad", "target add pid:1 uid:0", 2, NULL, "target add: bad value 'uid:0'" },
+	{ "target clear argument", "target clear all", 2, NULL, "unexpected argument 'all'" },
+	{ "reset argument", "reset all", 2, NULL, "reset: unexpected argument 'all'" },
+	{ "disarm -x", "disarm -x", 2, NULL, "disarm: bad value '-x'" },
 	{ "unknown scenario", "run frob", 2, NULL,
 	  "valid scenarios: shared-anon private-anon thp shmem-file hugetlb hot-remove "
 	  "deferred-split\n" },
@@ -107,19 +143,89 @@ static void cli_usage_errors(void)
 	CHECK_TABLE(usage_cases, NULL);
 }
 
+/* An error is printed once, on stderr only. */
+static void cli_error_once(void)
+{
+	char *out, *err;
+
+	CHECK_INT(migrace("stats x", NULL, &out, &err), 2);
+	CHECK_STR(err, "migrace: stats: unexpected argument 'x'\n");
+	CHECK_STR(out, "");
+	free(out);
+	free(err);
+}
+
+/* Every option of `run --help` shows its default; every window of module/table.c is named. */
+static void cli_run_help_defaults(void)
+{
+	const char *table = getenv("MIGRACE_TABLE_C");
+	char *out, *err, *src, *p, *line, *save = NULL;
+	int options = 0;
+
+	CHECK_INT(migrace("run --help", NULL, &out, &err), 0);
+	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (strncmp(line, "  --", 4) || !strncmp(line, "  --help", 8))
+			continue;
+		options++;
+		if (!strchr(line, '[') || line[strlen(line) - 1] != ']')
+			tap_fail(__FILE__, __LINE__, "no [default] on '%s'", line);
+	}
+	CHECK_INT(options, 17);
+	free(out);
+	free(err);
+	CHECK_INT(migrace("help run", NULL, &out, &err), 0);
+	CHECK_HAS(out, "  --seconds S                  time limit, 0.001..86400 [5]\n");
+	CHECK_HAS(out, "    timeout_us=N               give up after N us [500]\n");
+	CHECK_HAS(out, "  rendezvous ");
+	CHECK_HAS(out, "  count ");
+	src = table ? tap_read_file(table) : NULL;
+	CHECK(src != NULL);
+	for (p = src; p && (p = strstr(p, ".name = \"")); p++) {
+		char name[32], want[40];
+
+		if (sscanf(p, ".name = \"%31[^\"]", name) != 1)
+			continue;
+		snprintf(want, sizeof(want), " %s", name);
+		CHECK_HAS(out, want);
+	}
+	free(src);
+	free(out);
+	free(err);
+}
+
 static const struct cli_case no_module_cases[] = {
-	{ "stats", "stats", 4, NULL, "migrace: module not loaded (no /nonexistent/migrace)" },
-	{ "windows", "windows", 4, NULL, "module not loaded (no /nonexistent/migrace)" },
+	{ "stats", "stats", 4, NULL, "migrace: module not loaded (no /" },
+	{ "windows", "windows", 4, NULL, "/nomodule/migrace)\n" },
 	{ "attribution", "attribution", 4, NULL, "module not loaded" },
 	{ "arm", "arm pte-clear delay", 4, NULL, "module not loaded" },
 	{ "disarm", "disarm", 4, NULL, "module not loaded" },
+	{ "reset", "reset", 4, NULL, "module not loaded" },
+	{ "target add", "target add pid:1", 4, NULL, "module not loaded" },
+	{ "target list", "target list", 4, NULL, "module not loaded" },
+	{ "run --window", "run shared-anon --window pte-clear", 4,
+	  "# SKIP module not loaded (no ", NULL },
 };
 
 static void cli_without_module(void)
 {
-	char *env[] = { "MIGRACE_DEBUGFS=/nonexistent/migrace", NULL };
+	char *env[] = { no_module_env(), "MIGRACE_TEST_SAME_NODE=1", NULL };
 
 	CHECK_TABLE(no_module_cases, env);
+}
+
+static const struct cli_case no_debugfs_cases[] = {
+	{ "stats", "stats", 4, NULL, "migrace: debugfs not mounted (no /nonexistent)\n" },
+	{ "arm", "arm pte-clear", 4, NULL, "migrace: debugfs not mounted (no /nonexistent)\n" },
+	{ "run --window", "run shared-anon --window pte-clear", 4,
+	  "debugfs not mounted (no /nonexistent), needed by --window", NULL },
+};
+
+/* debugfs is not there at all: said so, not "module not loaded"; still a skip. */
+static void cli_without_debugfs(void)
+{
+	char *env[] = { "MIGRACE_DEBUGFS=/nonexistent/migrace", "MIGRACE_TEST_SAME_NODE=1", NULL };
+
+	CHECK_TABLE(no_debugfs_cases, env);
 }
 
 /* A fake debugfs directory; Return: the env entry pointing at it. */
@@ -134,7 +240,11 @@ static char *fake_debugfs(void)
 	tap_write_file(tap_path("debugfs/windows"),
 		       "# name available armed policy hits widened met timeouts widen_ns\n"
 		       "pte-clear yes yes delay:100000-100000ns 12 10 0 0 1000000\n"
-		       "entry-wait no no none 0 0 0 0 0 missing:migration_entry_wait_on_locked\n");
+		       "freeze yes no none 0 0 0 0 0\n"
+		       "entry-wait no no none 0 0 0 0 0 missing:migration_entry_wait_on_locked\n"
+		       "# pte-clear: widens try_to_migrate_one(); at ptep_clear_flush; "
+		       "from 2024; kernels 6.1\n"
+		       "# entry-wait: widens a fault waiting; at -; from 2018; kernels 5.17+\n");
 	tap_write_file(tap_path("debugfs/attribution"),
 		       "taker=gup kind=anon hits=3\n  get_user_pages+0x1/0x2\n");
 	unlink(tap_path("debugfs/control"));	/* may be a symlink left by another case */
@@ -148,6 +258,11 @@ static const struct cli_case fake_module_cases[] = {
 	{ "windows", "windows", 0, "window      available  armed  policy", NULL },
 	{ "windows row", "windows", 0, "entry-wait  no         no     none", NULL },
 	{ "windows why", "windows", 0, "missing:migration_entry_wait_on_locked", NULL },
+	{ "windows notes", "windows", 0, "missing:migration_entry_wait_on_locked\n"
+	  "# pte-clear: widens try_to_migrate_one(); at ptep_clear_flush; from 2024; kernels 6.1\n"
+	  "# entry-wait: widens a fault waiting; at -; from 2018; kernels 5.17+\n", NULL },
+	{ "target list", "target list", 4, NULL, "target list: the module has no file that "
+	  "shows its targets" },
 	{ "attribution", "attribution", 0, "taker=gup kind=anon hits=3\n  get_user_pages", NULL },
 };
 
@@ -173,6 +288,91 @@ static void cli_arm_writes_control(void)
 	free(control);
 }
 
+/* reset and target write their control lines; --help and bad names write nothing. */
+static void cli_reset_target_write_control(void)
+{
+	char *env[] = { fake_debugfs(), NULL }, *out, *err, *control;
+	static const char *const lines[] = {
+		"reset", "target add pid:5 comm:bash pgid:77", "target clear", "disarm --help",
+		"disarm -h", "reset --help", "target add --help",
+	};
+	static const int rcs[] = { 0, 0, 0, 0, 0, 0, 0 };
+
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		CHECK_INT(migrace(lines[i], env, &out, &err), rcs[i]);
+		free(out);
+		free(err);
+	}
+	CHECK_INT(migrace("disarm --frob", env, &out, &err), 2);
+	free(out);
+	free(err);
+	control = tap_read_file(tap_path("debugfs/control"));
+	CHECK_STR(control, "reset\ntarget pid 5\ntarget comm bash\ntarget pgid 77\ntarget clear\n");
+	free(control);
+}
+
+/* Make @path and the directories above it up to the temp dir's parent enterable by anyone. */
+static void open_up(const char *path)
+{
+	char buf[512], *slash;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	chmod(buf, 0755);
+	while ((slash = strrchr(buf, '/')) && slash != buf && strlen(buf) > strlen(tap_tmpdir())) {
+		*slash = '\0';
+		chmod(buf, 0755);
+	}
+}
+
+/* Drop root in this case's own process; skip if that cannot be done. */
+static void become_nobody(void)
+{
+	if (getuid())
+		return;
+	if (setgroups(0, NULL) || setresgid(65534, 65534, 65534) || setresuid(65534, 65534, 65534))
+		tap_skip("cannot drop root privileges");
+}
+
+/* Not root: the directory cannot be reached (EACCES), exit 2 and why, not "not loaded". */
+static void cli_debugfs_denied(void)
+{
+	char *env[] = { fake_debugfs(), "MIGRACE_TEST_SAME_NODE=1", NULL }, *out, *err;
+
+	chmod(tap_tmpdir(), 0700);
+	become_nobody();
+	CHECK_INT(migrace("stats", env, &out, &err), 2);
+	CHECK_HAS(err, "/debugfs: EACCES (Permission denied) (debugfs is root only: run as root)\n");
+	CHECK(!strstr(err, "not loaded"));
+	free(out);
+	free(err);
+	CHECK_INT(migrace("run shared-anon --seconds 0.1 --window pte-clear", env, &out, &err), 2);
+	CHECK_HAS(err, "EACCES (Permission denied) (debugfs is root only: run as root), needed by "
+		  "--window\n");
+	CHECK_STR(out, "");
+	free(out);
+	free(err);
+}
+
+/* The directory is there but `control` is not writable: exit 2, the file and errno named. */
+static void cli_control_denied(void)
+{
+	char *env[] = { fake_debugfs(), NULL }, *out, *err;
+
+	open_up(tap_path("debugfs/stats"));
+	chmod(tap_path("debugfs/control"), 0200);
+	become_nobody();
+	if (!getuid())
+		tap_skip("still root");
+	CHECK_INT(migrace("stats", env, &out, &err), 0);
+	free(out);
+	free(err);
+	CHECK_INT(migrace("reset", env, &out, &err), 2);
+	CHECK_HAS(err, "/debugfs/control: EACCES (Permission denied) (debugfs is root only: "
+		  "run as root)\n");
+	free(out);
+	free(err);
+}
+
 /* A write the "kernel" refuses: errno and line shown, exit 2. */
 static void cli_control_rejected(void)
 {
@@ -182,6 +382,40 @@ static void cli_control_rejected(void)
 	CHECK_INT(symlink("/dev/full", tap_path("debugfs/control")), 0);
 	CHECK_INT(migrace("arm pte-clear count", env, &out, &err), 2);
 	CHECK_HAS(err, "control: 'arm pte-clear count' rejected: ENOSPC");
+	free(out);
+	free(err);
+}
+
+/* A cross build without libnuma stops at once, saying NUMA_PREFIX; the lab's cache is found. */
+static void cli_cross_build_needs_libnuma(void)
+{
+	char dir[512], cache[600], *out, *err;
+	char *argv[] = { "make", "-n", "-C", dir, "CC=aarch64-linux-gnu-gcc", cache, NULL };
+	const char *home = getenv("HOME");
+
+	if (tap_exec((char *[]){ "aarch64-linux-gnu-gcc", "--version", NULL }, NULL, 10, &out,
+		     &err)) {
+		free(out);
+		free(err);
+		tap_skip("no aarch64-linux-gnu-gcc");
+	}
+	free(out);
+	free(err);
+	snprintf(dir, sizeof(dir), "%s", getenv("MIGRACE_USERSPACE") ?: ".");
+	snprintf(cache, sizeof(cache), "MIGRACE_CACHE=%s", tap_path("no-cache"));
+	CHECK_INT(tap_exec(argv, NULL, 30, &out, &err), 2);
+	CHECK_HAS(err, "no libnuma.a for aarch64-linux-gnu");
+	CHECK_HAS(err, "give NUMA_PREFIX=DIR holding an extracted libnuma-dev:arm64");
+	free(out);
+	free(err);
+	snprintf(cache, sizeof(cache), "%s/.cache/migrace/arm64/usr/lib/aarch64-linux-gnu/libnuma.a",
+		 home ? home : "");
+	if (access(cache, R_OK))
+		return;
+	snprintf(cache, sizeof(cache), "MIGRACE_CACHE=%s/.cache/migrace", home);
+	CHECK_INT(tap_exec(argv, NULL, 30, &out, &err), 0);
+	CHECK_HAS(out, "NUMA_PREFIX=");
+	CHECK_HAS(out, "/usr/lib/aarch64-linux-gnu");
 	free(out);
 	free(err);
 }
@@ -314,7 +548,7 @@ static const struct cli_case same_node_cases[] = {
 	{ "hot-remove never in test mode", "run hot-remove --seconds 0.1", 4,
 	  "# SKIP need 2 NUMA nodes, found 1", NULL },
 	{ "window needs the module", "run shared-anon --window pte-clear", 4,
-	  "# SKIP module not loaded (no /nonexistent/migrace), needed by --window", NULL },
+	  "# SKIP debugfs not mounted (no /nonexistent), needed by --window", NULL },
 };
 
 /* Entries of /dev/shm whose name mentions migrace. */
@@ -525,20 +759,117 @@ static void cli_same_node_with_module(void)
 		       "taker=folio-lock kind=anon hits=30\n  __folio_lock+0x0/0x90\n\n"
 		       "taker=gup kind=anon hits=20\n\ntaker=entry-wait kind=anon hits=10\n\n"
 		       "taker=pagecache-lookup kind=shmem hits=1\n");
-	CHECK_INT(migrace("run shared-anon --seconds 0.3 --window pte-clear,folio-lock "
+	CHECK_INT(migrace("run shared-anon --seconds 0.3 --window pte-clear,freeze "
 			  "--policy delay+delay_us=50", env, &out, &err), 0);
 	control = tap_read_file(tap_path("debugfs/control"));
 	pgid_line = control ? strstr(control, "target pgid ") : NULL;
 	CHECK(pgid_line == control);
 	rest = pgid_line ? strchr(pgid_line, '\n') : NULL;
-	CHECK_STR(rest, "\narm pte-clear delay delay_us=50\narm folio-lock delay delay_us=50\n"
+	CHECK_STR(rest, "\narm pte-clear delay delay_us=50\narm freeze delay delay_us=50\n"
 		  "disarm all\ntarget clear\n");
 	CHECK_HAS(out, "module stats (delta):\n    migrate_calls                  0\n"
 		  "    pass_ok                        0\n  attribution");
-	CHECK_HAS(out, "taker=entry-wait kind=anon hits=10\n");
-	CHECK(!strstr(out, "pagecache-lookup"));	/* top 3 only */
+	/* the takers were there before the run: none of them is this run's */
+	CHECK_HAS(out, "  attribution (this run, top 3):\n    (empty)\n");
+	CHECK(!strstr(out, "taker="));
 	CHECK_INT(driver_processes(), 0);
 	free(control);
+	free(out);
+	free(err);
+}
+
+/* An unavailable window: a skip naming it and the module's reason, every report written. */
+static void cli_same_node_window_unavailable(void)
+{
+	char *env[] = { "MIGRACE_TEST_SAME_NODE=1", fake_debugfs(), NULL }, *out, *err, *json;
+	char args[700], path[512], *control;
+	char *argv[] = { "python3", getenv("MIGRACE_VALIDATOR"), getenv("MIGRACE_SCHEMA"), path,
+			 NULL };
+
+	need_one_node();
+	snprintf(path, sizeof(path), "%s", tap_path("unavailable.json"));
+	snprintf(args, sizeof(args), "run shared-anon --seconds 5 --window pte-clear,entry-wait "
+		 "--policy rendezvous --ktap --json %s", path);
+	CHECK_INT(migrace(args, env, &out, &err), 4);
+	CHECK_HAS(out, "# window: pte-clear,entry-wait\n# policy: rendezvous\n");
+	CHECK_HAS(out, "\nok 1 shared-anon # SKIP window entry-wait unavailable on this kernel "
+		  "(missing:migration_entry_wait_on_locked)\n");
+	free(out);
+	free(err);
+	json = tap_read_file(path);
+	CHECK_HAS(json, "\"verdict\": \"skip\"");
+	CHECK_HAS(json, "\"reason\": \"window entry-wait unavailable on this kernel");
+	free(json);
+	if (argv[1] && argv[2]) {
+		CHECK_INT(tap_exec(argv, NULL, 30, &out, &err), 0);
+		free(out);
+		free(err);
+	}
+	control = tap_read_file(tap_path("debugfs/control"));
+	CHECK_STR(control, "");		/* nothing armed, no target set */
+	free(control);
+	CHECK_INT(migrace("run shared-anon --seconds 5 --window entry-wait", env, &out, &err), 4);
+	CHECK_STR(out, "# SKIP window entry-wait unavailable on this kernel "
+		  "(missing:migration_entry_wait_on_locked)\n");
+	free(out);
+	free(err);
+}
+
+/* A window the module does not have: a usage error naming the ones it has; no file left. */
+static void cli_same_node_window_unknown(void)
+{
+	char *env[] = { "MIGRACE_TEST_SAME_NODE=1", fake_debugfs(), NULL }, *out, *err;
+	char args[700], path[512];
+
+	need_one_node();
+	snprintf(path, sizeof(path), "%s", tap_path("unknown-window.json"));
+	snprintf(args, sizeof(args), "run shared-anon --window nosuch --json %s", path);
+	CHECK_INT(migrace(args, env, &out, &err), 2);
+	CHECK_HAS(err, "--window: no window 'nosuch' in the module; it has: pte-clear freeze "
+		  "entry-wait\n");
+	CHECK_STR(out, "");
+	CHECK(access(path, F_OK) && errno == ENOENT);
+	free(out);
+	free(err);
+}
+
+/* --json - : the JSON alone on stdout, the table on stderr. */
+static void cli_same_node_json_stdout(void)
+{
+	char *out, *err, path[512];
+	char *argv[] = { "python3", getenv("MIGRACE_VALIDATOR"), getenv("MIGRACE_SCHEMA"), path,
+			 NULL };
+
+	need_one_node();
+	CHECK_INT(migrace("run private-anon --iterations 2 --json -", same_node_env, &out, &err), 0);
+	CHECK(out[0] == '{' && out[strlen(out) - 2] == '}');
+	CHECK_HAS(out, "\"command\": [\n    \"migrace\",\n    \"run\",\n    \"private-anon\",\n");
+	CHECK_HAS(err, "verdict                  PASS\n");
+	CHECK(access("-", F_OK));	/* no file named "-" */
+	snprintf(path, sizeof(path), "%s", tap_path("stdout.json"));
+	tap_write_file(path, out);
+	free(out);
+	free(err);
+	if (argv[1] && argv[2]) {
+		CHECK_INT(tap_exec(argv, NULL, 30, &out, &err), 0);
+		free(out);
+		free(err);
+	}
+}
+
+/* A JSON path that cannot be opened fails before the run: exit 2 at once, the path named. */
+static void cli_json_bad_path_at_once(void)
+{
+	char *out, *err;
+	double t = now_s();
+
+	need_one_node();
+	CHECK_INT(migrace("run shared-anon --seconds 20 --json /nonexistent/dir/r.json",
+			  same_node_env, &out, &err), 2);
+	CHECK(now_s() - t < 5);
+	CHECK_STR(err, "migrace: --json /nonexistent/dir/r.json: cannot open: ENOENT "
+		  "(No such file or directory)\n");
+	CHECK_STR(out, "");
 	free(out);
 	free(err);
 }
@@ -562,10 +893,17 @@ static void cli_same_node_arm_rejected(void)
 
 SUITE_DEFINE(cli,
 	TAP_CASE(cli_usage_errors),
+	TAP_CASE(cli_error_once),
+	TAP_CASE(cli_run_help_defaults),
 	TAP_CASE(cli_without_module),
+	TAP_CASE(cli_without_debugfs),
 	TAP_CASE(cli_fake_module_reads),
 	TAP_CASE(cli_arm_writes_control),
 	TAP_CASE(cli_control_rejected),
+	TAP_CASE(cli_reset_target_write_control),
+	TAP_CASE(cli_debugfs_denied),
+	TAP_CASE(cli_control_denied),
+	TAP_CASE(cli_cross_build_needs_libnuma),
 	TAP_CASE(cli_run_one_node_skips),
 	TAP_CASE(cli_run_one_node_ktap_json),
 	TAP_CASE(cli_window_needs_module),
@@ -578,4 +916,8 @@ SUITE_DEFINE(cli,
 	TAP_CASE(cli_same_node_sigterm_ktap),
 	TAP_CASE(cli_same_node_with_module),
 	TAP_CASE(cli_same_node_arm_rejected),
+	TAP_CASE(cli_same_node_window_unavailable),
+	TAP_CASE(cli_same_node_window_unknown),
+	TAP_CASE(cli_same_node_json_stdout),
+	TAP_CASE(cli_json_bad_path_at_once),
 );

@@ -337,6 +337,56 @@ static void writer_share(void)
 	CHECK_INT(readers_writers(10, 25), 3);
 }
 
+/* Only what grew since the first read, most first; equal blocks summed; a reset counts all. */
+static void attribution_since(void)
+{
+	static const char before[] =
+		"taker=folio-lock kind=shmem hits=50\n  shmem_fault+0x1/0x2\n  f\n\n"
+		"taker=gup kind=anon hits=7\n  g\n\n"
+		"taker=entry-wait kind=anon hits=3\n  e\n";
+	static const char after[] =
+		"taker=folio-lock kind=shmem hits=60\n  shmem_fault+0x1/0x2\n  f\n\n"
+		"taker=gup kind=anon hits=7\n  g\n\n"
+		"taker=pagecache-lookup kind=shmem hits=4\n  p\n\n"
+		"taker=pagecache-lookup kind=shmem hits=9\n  p\n\n"
+		"taker=entry-wait kind=anon hits=1\n  e\n\n"
+		"taker=folio-lock kind=shmem hits=2\n  shmem_fault+0x1/0x2\n  other\n";
+	struct attrib_block b[4];
+	int n;
+
+	n = attribution_delta(before, after, b, 4);
+	CHECK_INT(n, 4);
+	CHECK_STR(b[0].taker, "pagecache-lookup");
+	CHECK_INT(b[0].hits, 13);
+	CHECK_STR(b[1].taker, "folio-lock");
+	CHECK_INT(b[1].hits, 10);
+	CHECK_STR(b[1].frames[1], "f");
+	CHECK_STR(b[2].taker, "folio-lock");
+	CHECK_INT(b[2].hits, 2);
+	CHECK_STR(b[3].taker, "entry-wait");	/* fell from 3 to 1: reset, 1 is new */
+	CHECK_INT(b[3].hits, 1);
+	CHECK_INT(attribution_delta(after, after, b, 4), 0);	/* nothing new: empty */
+	CHECK_INT(attribution_delta(NULL, before, b, 2), 2);
+	CHECK_INT(b[0].hits, 50);
+}
+
+/* Nodes outside the cpuset's mems are not candidates; this task may use a node with memory. */
+static void nodes_allowed(void)
+{
+	int nodes[] = { 0, 1, 2, 3 }, mem[MIGRACE_MAX_NODES], n;
+	uint64_t mask = nodes_allowed_mask();
+
+	CHECK_INT(nodes_filter(nodes, 4, 1ull << 0 | 1ull << 2), 2);
+	CHECK_INT(nodes[0], 0);
+	CHECK_INT(nodes[1], 2);
+	CHECK_INT(nodes_filter(nodes, 2, 1ull << 2), 1);
+	CHECK_INT(nodes[0], 2);
+	CHECK_INT(nodes_filter(nodes, 1, 0), 0);
+	n = nodes_with_memory(mem, MIGRACE_MAX_NODES);
+	CHECK(n >= 1);
+	CHECK(n < 1 || nodes_filter(mem, n, mask) >= 1);
+}
+
 SUITE_DEFINE(lib,
 	TAP_CASE(stats_parser_valid),
 	TAP_CASE(stats_parser_malformed),
@@ -346,6 +396,8 @@ SUITE_DEFINE(lib,
 	TAP_CASE(windows_parser),
 	TAP_CASE(windows_aligned),
 	TAP_CASE(attribution_parser),
+	TAP_CASE(attribution_since),
+	TAP_CASE(nodes_allowed),
 	TAP_CASE(errno_names),
 	TAP_CASE(debugfs_env),
 	TAP_CASE(control_lines_append),

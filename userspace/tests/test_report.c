@@ -13,6 +13,7 @@
 
 #include "report.h"
 #include "suites.h"
+#include "version.h"
 
 struct fake {
 	struct run_opts o;
@@ -39,6 +40,10 @@ static void fake_module(struct report *r)
 	m->attrib[1].hits = 9;
 }
 
+static void json_valid(struct report *r, const char *name);
+
+static char *fake_argv[] = { "run", "shared-anon", "--seconds", "5" };
+
 /* A finished shared-anon run: 100 pages asked, 92 moved, 8 failed. */
 static void fake_init(struct fake *f)
 {
@@ -49,6 +54,8 @@ static void fake_init(struct fake *f)
 	f->o.pages = 1;
 	f->o.seconds = 5;
 	report_init(r, &f->o);
+	r->argc = 4;
+	r->argv = fake_argv;
 	strcpy(r->arch, "x86_64");
 	strcpy(r->kernel, "6.1.0-56-amd64");
 	r->nodes_found = 2;
@@ -197,6 +204,38 @@ static void verdict_interrupted(void)
 	f.r.data.deaths = 1;		/* readers may die of the same Ctrl-C */
 	CHECK_INT(report_decide(&f.r), EXIT_FAIL);
 	CHECK_HAS(f.r.reason, "interrupted by SIGINT");
+}
+
+/* move_pages() calls that failed: the run fails, saying so, however few failures it saw. */
+static void verdict_call_errors(void)
+{
+	struct fake f;
+	char *t, *k, *j;
+
+	fake_init(&f);
+	f.o.expect_failures = true;
+	f.r.mig.call_errors = 40;
+	f.r.mig.call_by_errno[EACCES] = 40;
+	f.r.mig.not_tried = 40;
+	CHECK_INT(report_decide(&f.r), EXIT_FAIL);
+	CHECK_STR(f.r.reason, "move_pages() failed on 40 call(s) (EACCES 40): not a race; "
+		  "EACCES: a node outside this task's cpuset mems?");
+	t = render(report_table, &f.r);
+	CHECK_HAS(t, "failed calls by errno    EACCES 40 (not a race; 40 page(s) not tried)\n");
+	k = render(report_ktap, &f.r);
+	CHECK_HAS(k, "# call_errors: 40\n# call_errors_EACCES: 40\n");
+	j = render(report_json, &f.r);
+	CHECK_HAS(j, "\"call_errors_by_errno\": {\n      \"EACCES\": 40\n    },\n"
+		  "    \"not_tried\": 40,\n");
+	free(t);
+	free(k);
+	free(j);
+	json_valid(&f.r, "call-errors.json");
+	fake_init(&f);
+	f.r.mig.call_errors = 1;
+	f.r.mig.call_by_errno[ENOMEM] = 1;
+	report_decide(&f.r);
+	CHECK_STR(f.r.reason, "move_pages() failed on 1 call(s) (ENOMEM 1): not a race");
 }
 
 static void verdict_set_before_is_kept(void)
@@ -594,6 +633,93 @@ static void ktap_skip_parses(void)
 	free(j);
 }
 
+/* A rendezvous run and its baseline: the header tells them apart. */
+static void fake_rendezvous(struct fake *f)
+{
+	static char *argv[] = { "run", "shared-anon", "--window", "pte-clear", "--policy",
+				"rendezvous timeout_us=5000", "--json", "it's.json" };
+
+	fake_init(f);
+	f->o.nwindows = 1;
+	strcpy(f->o.windows[0], "pte-clear");
+	strcpy(f->o.policy, "rendezvous timeout_us=5000");
+	f->r.argc = 8;
+	f->r.argv = argv;
+}
+
+static void table_header_window_policy(void)
+{
+	struct fake f;
+	char *t;
+
+	fake_rendezvous(&f);
+	t = render(report_table, &f.r);
+	CHECK_HAS(t, "migrace run shared-anon\n  version                  " MIGRACE_VERSION "\n"
+		  "  command                  migrace run shared-anon --window pte-clear --policy "
+		  "'rendezvous timeout_us=5000' --json 'it'\\''s.json'\n"
+		  "  window                   pte-clear\n"
+		  "  policy                   rendezvous timeout_us=5000\n");
+	free(t);
+	fake_init(&f);
+	t = render(report_table, &f.r);
+	CHECK_HAS(t, "  window                   none\n  policy                   none\n");
+	free(t);
+	f.o.nwindows = 2;
+	strcpy(f.o.windows[0], "freeze");
+	strcpy(f.o.windows[1], "entry-wait");
+	t = render(report_table, &f.r);
+	CHECK_HAS(t, "  window                   freeze,entry-wait\n"
+		  "  policy                   delay (the module's default)\n");
+	free(t);
+}
+
+static void ktap_header_window_policy(void)
+{
+	struct fake f;
+	char *k, *j;
+
+	fake_rendezvous(&f);
+	k = render(report_ktap, &f.r);
+	CHECK_HAS(k, "\n# tool_version: " MIGRACE_VERSION "\n# command: migrace run shared-anon "
+		  "--window pte-clear --policy 'rendezvous timeout_us=5000' --json 'it'\\''s.json'\n"
+		  "# window: pte-clear\n# policy: rendezvous timeout_us=5000\n# seconds: ");
+	j = kunit_parse(k, "header");
+	CHECK_HAS(j, "\"status\": \"PASS\"");
+	free(k);
+	free(j);
+	report_skip(&f.r, "window pte-clear unavailable on this kernel (missing:x)");
+	k = render(report_ktap, &f.r);
+	CHECK_HAS(k, "# window: pte-clear\n# policy: rendezvous timeout_us=5000\n"
+		  "ok 1 shared-anon # SKIP window pte-clear unavailable");
+	free(k);
+	fake_init(&f);
+	k = render(report_ktap, &f.r);
+	CHECK_HAS(k, "# window: none\n# policy: none\n");
+	free(k);
+}
+
+static void json_version_command(void)
+{
+	struct fake f;
+	char *j, *p, *path = strdup(tap_path("nover.json"));
+
+	fake_rendezvous(&f);
+	report_decide(&f.r);
+	json_valid(&f.r, "version.json");
+	j = render(report_json, &f.r);
+	CHECK_HAS(j, "\"tool_version\": \"" MIGRACE_VERSION "\",\n  \"command\": [\n    \"migrace\",\n"
+		  "    \"run\",\n    \"shared-anon\",\n    \"--window\",\n    \"pte-clear\",\n"
+		  "    \"--policy\",\n    \"rendezvous timeout_us=5000\",\n");
+	p = strstr(j, "\"tool_version\"");	/* without the key: refused */
+	if (p)
+		memcpy(p, "\"tool_versio_\"", 14);
+	tap_write_file(path, j);
+	CHECK_INT(validate(path, false, 1), 1);
+	CHECK_INT(validate(path, true, 1), 1);
+	free(j);
+	free(path);
+}
+
 SUITE_DEFINE(report,
 	TAP_CASE(verdict_pass),
 	TAP_CASE(verdict_corruption_always_fails),
@@ -602,11 +728,15 @@ SUITE_DEFINE(report,
 	TAP_CASE(verdict_readers),
 	TAP_CASE(verdict_interrupted),
 	TAP_CASE(verdict_set_before_is_kept),
+	TAP_CASE(verdict_call_errors),
 	TAP_CASE(verdict_hotplug_failures),
 	TAP_CASE(verdict_dsplit_errors),
 	TAP_CASE(table_rows),
 	TAP_CASE(table_dsplit_rows),
 	TAP_CASE(table_skip),
+	TAP_CASE(table_header_window_policy),
+	TAP_CASE(ktap_header_window_policy),
+	TAP_CASE(json_version_command),
 	TAP_CASE(json_pass_validates),
 	TAP_CASE(json_fail_and_skip_validate),
 	TAP_CASE(json_hotplug_validates),

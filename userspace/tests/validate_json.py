@@ -92,9 +92,13 @@ def validate(v: Any, s: Dict[str, Any], root: Dict[str, Any], path: str,
             errs.append(f"{path}: matches {matches} of oneOf")
     check_number(v, s, path, errs)
     check_object(v, s, root, path, errs)
+    if isinstance(v, str) and "minLength" in s and len(v) < s["minLength"]:
+        errs.append(f"{path}: shorter than {s['minLength']}")
     if isinstance(v, list):
         if "maxItems" in s and len(v) > s["maxItems"]:
             errs.append(f"{path}: more than {s['maxItems']} items")
+        if "minItems" in s and len(v) < s["minItems"]:
+            errs.append(f"{path}: fewer than {s['minItems']} items")
         for i, item in enumerate(v):
             if "items" in s:
                 validate(item, s["items"], root, f"{path}[{i}]", errs)

@@ -1,0 +1,11 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * version.h - the one version string of the migrace tool: `migrace
+ * --version`, and every report (table, KTAP, JSON `tool_version`).
+ */
+#ifndef MIGRACE_VERSION_H
+#define MIGRACE_VERSION_H
+
+#define MIGRACE_VERSION	"0.1.0"
+
+#endif /* MIGRACE_VERSION_H */
