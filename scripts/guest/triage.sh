@@ -14,8 +14,10 @@
 #
 # Environment: TRIAGE_MODES, TRIAGE_SCENARIOS (blank-separated), TRIAGE_REPEATS,
 # TRIAGE_SECONDS, TRIAGE_READERS, TRIAGE_SELFTEST_TIMEOUT (seconds; the
-# selftest runs when ./migration_test is here). MIGRACE_DEBUGFS and
-# TRIAGE_PARAMS move the module's files (host tests use a fake module).
+# selftest runs when ./migration_test is here). MIGRACE_DEBUGFS,
+# TRIAGE_PARAMS, TRIAGE_INSMOD and TRIAGE_RMMOD stand in for the module's
+# files and loading (the host tests use a fake module: busybox sh runs its
+# own insmod applet whatever PATH says).
 set -u
 OUT=${TRIAGE_OUT:-/out}
 D=${MIGRACE_DEBUGFS:-/sys/kernel/debug/migrace}
@@ -119,11 +121,11 @@ loaded=0
 for mode in none rendezvous rendezvous+flush; do
 	case " $MODES " in *" $mode "*) ;; *) continue ;; esac
 	if [ "$mode" != none ] && [ "$loaded" = 0 ]; then
-		insmod migrace.ko || exit 1
+		${TRIAGE_INSMOD:-insmod} migrace.ko || exit 1
 		loaded=1
 		echo 5000 >"$P/max_delay_us"
 		cp "$D/windows" "$OUT/windows.txt"
 	fi
 	run_mode "$mode"
 done
-[ "$loaded" = 0 ] || rmmod migrace
+[ "$loaded" = 0 ] || ${TRIAGE_RMMOD:-rmmod} migrace
