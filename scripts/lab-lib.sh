@@ -508,14 +508,15 @@ selftest_tree() {
 		fi
 	done
 	dir=$CACHE/selftest-src/$KPKGVER/linux-source-$series
+	# Each step checked: callers test this function, which turns errexit off.
 	if [ ! -f "$dir/.unpacked" ]; then
-		tarball=$(source_tarball "$k" "$series" "$KPKGVER")
+		tarball=$(source_tarball "$k" "$series" "$KPKGVER") || return 1
+		rm -rf "$dir"
 		mkdir -p "$(dirname "$dir")"
 		run_echo tar -C "$(dirname "$dir")" -xJf "$tarball" --wildcards \
 			"linux-source-$series/tools/testing/selftests/*" \
-			"linux-source-$series/include/uapi/*" >&2
-		echo "$KPKGVER" >"$dir/.version"
-		touch "$dir/.unpacked"
+			"linux-source-$series/include/uapi/*" >&2 || return 1
+		echo "$KPKGVER" >"$dir/.version" && touch "$dir/.unpacked" || return 1
 	fi
 	echo "$dir"
 }
