@@ -17,9 +17,9 @@ Exit status: 0, 1 when a rule failed, 2 on a usage error (naming the token).
 from __future__ import annotations
 
 import datetime
+import importlib.util
 import json
 import os
-import platform
 import re
 import statistics
 import sys
@@ -643,11 +643,7 @@ def plot_rates(plt, top: str, groups: list[dict]) -> str | None:
         ax.set_ylabel("not migrated per call (%)")
         ax.set_title(f"{scen}: median over repeats; whiskers from min to max")
         ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1))
-    fig.tight_layout()
-    name = "triage-failure-rate.png"
-    fig.savefig(os.path.join(top, name), dpi=100)
-    plt.close(fig)
-    return name
+    return save(plt, fig, top, "triage-failure-rate.png")
 
 
 def plot_strays(plt, top: str, groups: list[dict]) -> str | None:
@@ -667,8 +663,11 @@ def plot_strays(plt, top: str, groups: list[dict]) -> str | None:
     ax.set_ylabel("passes, summed over repeats")
     ax.set_title("Passes that saw stray references, by how many (the module's stray_<kind>_<n>, all kinds)")
     ax.legend(fontsize="x-small", loc="upper left", bbox_to_anchor=(1.01, 1))
+    return save(plt, fig, top, "triage-stray-refs.png")
+
+
+def save(plt, fig, top: str, name: str) -> str:
     fig.tight_layout()
-    name = "triage-stray-refs.png"
     fig.savefig(os.path.join(top, name), dpi=100)
     plt.close(fig)
     return name
@@ -677,14 +676,12 @@ def plot_strays(plt, top: str, groups: list[dict]) -> str | None:
 # --- the whole report ----------------------------------------------------------------
 
 def host() -> dict:
-    cpu = "unknown"
-    with open("/proc/cpuinfo", encoding="utf-8") as f:
-        for line in f:
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    return {"machine": platform.machine(), "cpus": os.cpu_count(), "cpu": cpu,
-            "os": platform.freedesktop_os_release().get("PRETTY_NAME", "unknown")}
+    """The host, as the other results files record it (matrix-report.py's)."""
+    spec = importlib.util.spec_from_file_location("matrix_report", os.path.join(HERE, "matrix-report.py"))
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules["matrix_report"] = mod
+    spec.loader.exec_module(mod)
+    return mod.host()
 
 
 def report(top: str, rules: list[Rule], taken: int | None) -> int:
