@@ -5,6 +5,7 @@
 #                                  set up the lab, run the default scenario in a guest
 #   make check                     the whole test suite; ends with `N passed, N failed`
 #   make soak                      the long soak on the debug kernel -> results/soak.json
+#   make triage [TRIAGE_ARGS=...]  x86_64 vs arm64 across kernels -> results/triage/
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 HOSTARCH := $(shell uname -m | sed 's/aarch64/arm64/')
@@ -17,7 +18,7 @@ endif
 LAB_ARCH ?= x86_64
 LAB_KERNEL ?= 6.1
 
-.PHONY: all module userspace lab check soak clean
+.PHONY: all module userspace lab check soak triage clean
 
 all: module userspace
 
@@ -37,6 +38,10 @@ check:
 
 soak:
 	scripts/soak
+
+# TRIAGE_ARGS: options of scripts/lab triage (e.g. --quick, --kernel 6.12).
+triage:
+	scripts/lab triage $(TRIAGE_ARGS)
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null || true

@@ -118,6 +118,10 @@ stage_host() {
 	else
 		t_fail "host: userspace unit tests" "no test output; log: $log" "$(tail -n 5 "$log")"
 	fi
+	# scripts/triage, its report and its guest script on a fixture and fakes.
+	log=$RESULTS/host-triage.tap
+	python3 "$TOP/scripts/tests/test_triage.py" "$CACHE/amd64/bin/busybox" >"$log" 2>&1 || true
+	count_tap "host triage" "$log"
 }
 
 # compat.h is where kernel versions are compared: checkpatch's advice for
@@ -133,7 +137,8 @@ checkpatch() {
 stage_style() {
 	local f
 	run_test "style: shellcheck scripts" shellcheck -x -P "$TOP/scripts" \
-		"$TOP"/scripts/lab "$TOP"/scripts/check "$TOP"/scripts/bench "$TOP"/scripts/*.sh "$TOP"/scripts/guest/*.sh \
+		"$TOP"/scripts/lab "$TOP"/scripts/check "$TOP"/scripts/bench "$TOP"/scripts/triage \
+		"$TOP"/scripts/*.sh "$TOP"/scripts/guest/*.sh \
 		"$TOP"/scripts/guest-init "$TOP"/.ci/run
 	run_test "style: README's measured tables match results/ (scripts/readme-tables --check)" \
 		python3 "$TOP/scripts/readme-tables" --check

@@ -7,8 +7,8 @@ shopt -s inherit_errexit
 
 HOST_PKGS=(gcc-aarch64-linux-gnu busybox-static
 	libnuma-dev flex bison bc libelf-dev libssl-dev dwarves cpio linux-kbuild-6.1
-	linux-source-6.1 python3 python3-jsonschema xz-utils make gcc rsync shellcheck
-	debootstrap)
+	linux-source-6.1 python3 python3-jsonschema python3-matplotlib xz-utils make gcc rsync
+	shellcheck debootstrap)
 
 die() {
 	echo "lab: error: $*" >&2
@@ -462,20 +462,76 @@ unpack_src() {
 # The debug kernel is built from the linux-source of this matrix kernel.
 DEBUG_BASE=6.12
 
-debug_series() {
-	local v=${K_ABI%%[-+]*}
+# The series of a kernel ABI (6.12.95+deb12 -> 6.12): Debian's
+# linux-source-SERIES package.
+kernel_series() {
+	local v=${1%%[-+]*}
 	echo "${v%.*}"
+}
+
+# source_tarball K SERIES VER: Debian's linux-source-SERIES tarball at
+# package version VER, for kernel K: the host's /usr/src one when the
+# installed package has that version, else fetched (once) through the
+# private apt. Fails when the archive no longer has it.
+source_tarball() {
+	local k=$1 series=$2 ver=$3 have
+	have=$(dpkg-query -W -f='${Version}' "linux-source-$series" 2>/dev/null || true)
+	if [ "$have" = "$ver" ] && [ -f "/usr/src/linux-source-$series.tar.xz" ]; then
+		echo "/usr/src/linux-source-$series.tar.xz"
+		return 0
+	fi
+	papt_update
+	fetch_deb "linux-source-$series" "$ver" all "$CACHE/k/$k/source"
+	echo "$CACHE/k/$k/source/usr/src/linux-source-$series.tar.xz"
 }
 
 # linux-source of DEBUG_BASE, unpacked.
 debug_src() {
-	local series root
+	local series tarball
 	resolve_kernel "$DEBUG_BASE"
-	series=$(debug_series)
-	root=$CACHE/k/$DEBUG_BASE/source
-	papt_update
-	fetch_deb "linux-source-$series" "$K_VER" all "$root"
-	unpack_src "$root/usr/src/linux-source-$series.tar.xz" "$CACHE/src/$K_VER/linux-source-$series"
+	series=$(kernel_series "$K_ABI")
+	tarball=$(source_tarball "$DEBUG_BASE" "$series" "$K_VER")
+	unpack_src "$tarball" "$CACHE/src/$K_VER/linux-source-$series"
+}
+
+# The selftests and uapi headers of the linux-source matching the fetched
+# kernel K (kernel.env): a tree already unpacked whole at that version is
+# used as it is; else only those parts are unpacked, once. Prints its top.
+selftest_tree() {
+	local k=$1 tarball series dir
+	kernel_env "$k"
+	series=$(kernel_series "$KABI")
+	for dir in "$CACHE/src/$KPKGVER/linux-source-$series" "$CACHE/src/linux-source-$series"; do
+		if [ -f "$dir/.unpacked" ] && [ "$(src_version "$dir")" = "$KPKGVER" ]; then
+			echo "$dir"
+			return 0
+		fi
+	done
+	dir=$CACHE/selftest-src/$KPKGVER/linux-source-$series
+	# Each step checked: callers test this function, which turns errexit off.
+	if [ ! -f "$dir/.unpacked" ]; then
+		tarball=$(source_tarball "$k" "$series" "$KPKGVER") || return 1
+		rm -rf "$dir"
+		mkdir -p "$(dirname "$dir")"
+		run_echo tar -C "$(dirname "$dir")" -xJf "$tarball" --wildcards \
+			"linux-source-$series/tools/testing/selftests/*" \
+			"linux-source-$series/include/uapi/*" >&2 || return 1
+		echo "$KPKGVER" >"$dir/.version" && touch "$dir/.unpacked" || return 1
+	fi
+	echo "$dir"
+}
+
+# The package version a tree was unpacked from: recorded by selftest_tree;
+# for debug_src's trees the directory above; for kernel_src's the host's
+# installed linux-source package.
+src_version() {
+	if [ -f "$1/.version" ]; then
+		cat "$1/.version"
+	elif [[ $1 == */src/linux-source-* ]]; then
+		dpkg-query -W -f='${Version}' "$(basename "$1")" 2>/dev/null || true
+	else
+		basename "$(dirname "$1")"
+	fi
 }
 
 # Build dir of the debug kernel: keyed by the fragment's options (comments
