@@ -137,7 +137,7 @@ checkpatch() {
 stage_style() {
 	local f
 	run_test "style: shellcheck scripts" shellcheck -x -P "$TOP/scripts" \
-		"$TOP"/scripts/lab "$TOP"/scripts/check "$TOP"/scripts/bench "$TOP"/scripts/triage \
+		"$TOP"/scripts/lab "$TOP"/scripts/check "$TOP"/scripts/bench "$TOP"/scripts/triage "$TOP"/scripts/soak \
 		"$TOP"/scripts/*.sh "$TOP"/scripts/guest/*.sh \
 		"$TOP"/scripts/guest-init "$TOP"/.ci/run
 	run_test "style: README's measured tables match results/ (scripts/readme-tables --check)" \
@@ -283,7 +283,7 @@ count_kunit() {
 # lockup detectors, not for statistics (a cached run within 20 minutes).
 stage_debug() {
 	local kunit=""
-	[ -z "${KUNIT_IN_DEBUG:-}" ] || kunit="sh kunit.sh; "
+	[ -z "${KUNIT_IN_DEBUG:-}" ] || kunit="KUNIT_SCAN=0 sh kunit.sh; "
 	guest_stage x86_64 debug "${MIGRACE_SECONDS:-2}" "$kunit"
 	[ -z "$kunit" ] || count_suites "$RESULTS/guest-debug-x86_64"
 }

@@ -82,7 +82,8 @@ scenario() {
 	cp "$D/stats" "/out/$tag.stats"
 	cp "$D/attribution" "/out/$tag.attribution"
 	echo "# $tag: driver exit $rc, final_failed $(stat final_failed)," \
-		"final_succeeded $(stat final_succeeded), pgmigrate_fail +$dfail" | tee -a "$OUT"
+		"final_succeeded $(stat final_succeeded), pgmigrate_fail +$dfail" \
+		"(uptime $(cut -d' ' -f1 /proc/uptime) s)" | tee -a "$OUT"
 }
 
 # qscenario NAME ARGS...: a scenario that runs QSECS.
@@ -94,7 +95,9 @@ qscenario() {
 
 say "TAP version 13"
 say "1..$PLAN"
-# Only this run's leaks count (the debug kernel has kmemleak).
+# Only this run's leaks count (the debug kernel has kmemleak). `clear` greys
+# only what a scan has already reported: leaks of the KUnit suites run just
+# before in the same guest, with no scan since, are still found at the end.
 KMEMLEAK=/sys/kernel/debug/kmemleak
 [ -w "$KMEMLEAK" ] && echo clear >"$KMEMLEAK"
 
@@ -493,6 +496,7 @@ else
 	skip "kmemleak: no leak reported after the run" "no kmemleak in this kernel"
 fi
 
+echo "# done at uptime $(cut -d' ' -f1 /proc/uptime) s" | tee -a "$OUT"
 if [ "$n" != "$PLAN" ]; then
 	nok "plan: ran $n tests, planned $PLAN"
 fi
