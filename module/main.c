@@ -9,6 +9,7 @@
 #include <linux/slab.h>
 #include <linux/stacktrace.h>
 #include "internal.h"
+#include "version.h"
 
 unsigned int migrace_max_delay_us = 1000;
 unsigned int migrace_budget_us = 500000;
@@ -193,3 +194,4 @@ module_init(migrace_init);
 module_exit(migrace_exit);
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("migrace: widen and count page-migration races");
+MODULE_VERSION(MIGRACE_VERSION);

@@ -359,6 +359,20 @@ install_host_pkgs() {
 		# shellcheck disable=SC2086
 		DEBIAN_FRONTEND=noninteractive run_echo apt-get install -y -q $missing
 	fi
+	install_lean_pkgs
+}
+
+# dkms recommends the running kernel's headers: not needed, not installed.
+LEAN_PKGS=(dkms)
+
+install_lean_pkgs() {
+	local p missing=()
+	for p in "${LEAN_PKGS[@]}"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
+	done
+	[ ${#missing[@]} = 0 ] && return 0
+	[ "$(id -u)" = 0 ] || die "need root to install: ${missing[*]}"
+	DEBIAN_FRONTEND=noninteractive run_echo apt-get install -y -q --no-install-recommends "${missing[@]}"
 }
 
 # The ABI version of Debian's current 6.1 kernel, e.g. 6.1.0-56.

@@ -248,12 +248,26 @@ def kernel_key(k: str) -> tuple:
     return tuple(int(x) if x.isdigit() else 0 for x in k.split("."))
 
 
-def collect(top: str) -> tuple[list[dict], list[dict]]:
+def planned_runs(run: dict) -> int | None:
+    """Driver runs each cell was asked for (run.json), None if unknown."""
+    try:
+        return len(run["modes"]) * len(run["scenarios"]) * int(run["repeats"])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def collect(top: str, run: dict) -> tuple[list[dict], list[dict]]:
     cells, groups = [], []
+    want = planned_runs(run)
     for c in load_cells(top):
         info = c.info()
         cells.append(info)
         runs = load_runs(c.dir)
+        info["runs"] = len(runs)
+        if info["ran"] and want is not None and len(runs) < want:
+            # A guest that exits 0 having run nothing is no result.
+            info["ran"] = False
+            info["why_not"] = f"{len(runs)} of {want} driver runs came back"
         for mode in MODES:
             for scen in SCENARIOS:
                 these = [r for r in runs if r.mode == mode and r.scenario == scen]
@@ -686,7 +700,7 @@ def host() -> dict:
 
 def report(top: str, rules: list[Rule], taken: int | None) -> int:
     run = json.loads(read_text(os.path.join(top, "run.json")) or "{}")
-    cells, groups = collect(top)
+    cells, groups = collect(top, run)
     doc = {"schema": 1, "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
            "command": run.get("command"), "qemu": run.get("qemu", "unknown"), "accel": run.get("accel", "tcg"),
            "vcpus": run.get("vcpus"), "host": host(), "seconds_taken": taken, "run": run,
@@ -700,6 +714,8 @@ def report(top: str, rules: list[Rule], taken: int | None) -> int:
     for e in doc["expect"]:
         print(f"triage: expect {e['rule']}: {'held' if e['held'] else 'FAILED'} ({e['detail']})",
               file=sys.stderr)
+    if not all(c["ran"] for c in cells):
+        return 3
     return 0 if all(e["held"] for e in doc["expect"]) else 1
 
 

@@ -18,7 +18,7 @@
 #include "args.h"
 #include "lib.h"
 #include "run.h"
-#include "version.h"
+#include "../module/version.h"
 
 #define MAX_WINDOW_ROWS	64
 

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "report.h"
-#include "version.h"
+#include "../module/version.h"
 
 #define SCHEMA_VERSION	1
 

@@ -96,6 +96,17 @@ def table_values() -> None:
 
 
 @test
+def empty_cell_is_no_result() -> None:
+    """report: a guest that exited 0 with no driver run is a cell that did not run (exit 3)"""
+    top = fresh()
+    shutil.rmtree(os.path.join(top, "cells", "6.12-arm64", "runs"))
+    os.mkdir(os.path.join(top, "cells", "6.12-arm64", "runs"))
+    r = report(top)
+    expect(r.returncode == 3, f"exit {r.returncode}, want 3")
+    expect("arm64 6.12: did NOT run: 0 of 12 driver runs came back" in md(top), "no 'did NOT run' line")
+
+
+@test
 def json_numbers() -> None:
     """report: triage.json has every number, the QEMU version and vCPUs"""
     top = fresh()

@@ -19,7 +19,7 @@
 
 #include "lib.h"
 #include "suites.h"
-#include "version.h"
+#include "../../module/version.h"
 
 #define CLI_TIMEOUT_S	20
 

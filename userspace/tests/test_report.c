@@ -13,7 +13,7 @@
 
 #include "report.h"
 #include "suites.h"
-#include "version.h"
+#include "../../module/version.h"
 
 struct fake {
 	struct run_opts o;
