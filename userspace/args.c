@@ -240,7 +240,7 @@ static int get_policy(const char *s, struct run_opts *o, FILE *err)
 enum opt_id {
 	OPT_PAGES = 256, OPT_READERS, OPT_WRITERS, OPT_ACCESS, OPT_SECONDS, OPT_ITERATIONS,
 	OPT_NODES, OPT_WINDOW, OPT_POLICY, OPT_SEED, OPT_CPU_PIN, OPT_JSON, OPT_KTAP,
-	OPT_EXPECT, OPT_MAX_FAILURES, OPT_MAX_RATE, OPT_QUIET, OPT_HELP = 'h',
+	OPT_EXPECT, OPT_EXPECT_RACE, OPT_MAX_FAILURES, OPT_MAX_RATE, OPT_QUIET, OPT_HELP = 'h',
 };
 
 /*
@@ -272,6 +272,9 @@ static const struct run_option {
 	  "also write the JSON report; '-': JSON on stdout, table or KTAP on stderr", "none" },
 	{ "ktap", NULL, OPT_KTAP, "KTAP instead of the table", "off" },
 	{ "expect-failures", NULL, OPT_EXPECT, "fail if no migration failed", "off" },
+	{ "expect-race", NULL, OPT_EXPECT_RACE,
+	  "fail unless the race is reproduced (failures + stray references; needs the module)",
+	  "off" },
 	{ "max-failures", "N", OPT_MAX_FAILURES, "fail if more than N failed", "no limit" },
 	{ "max-rate", "R", OPT_MAX_RATE, "fail if failures/attempts > R, 0..1", "no limit" },
 	{ "quiet", NULL, OPT_QUIET, "no live progress on a terminal", "off" },
@@ -415,6 +418,9 @@ static bool run_flag(int id, struct run_opts *o)
 		return true;
 	case OPT_EXPECT:
 		o->expect_failures = true;
+		return true;
+	case OPT_EXPECT_RACE:
+		o->expect_race = true;
 		return true;
 	case OPT_QUIET:
 		o->quiet = true;

@@ -58,7 +58,7 @@ struct run_opts {
 	char policy[POLICY_LEN];	/* normalised: tokens joined by one blank */
 	bool seed_set;
 	uint64_t seed;
-	bool cpu_pin, ktap, expect_failures, quiet;
+	bool cpu_pin, ktap, expect_failures, expect_race, quiet;
 	bool help;			/* --help/-h: print args_run_help(), nothing else */
 	const char *json;
 	bool max_failures_set;

@@ -129,14 +129,81 @@ static const char *decide_dsplit(const struct report *r, char *buf, size_t len)
 	return NULL;
 }
 
+/* The top taker's first frame that is a fault handler (else its first). */
+static bool race_frame(const struct module_report *m, char *buf, size_t len)
+{
+	const struct attrib_block *b = &m->attrib[0];
+	int pick = 0;
+
+	if (!m->nattrib || !b->nframes)
+		return false;
+	for (int k = b->nframes - 1; k >= 0; k--) {
+		size_t n = strcspn(b->frames[k], "+");
+
+		if (n > 6 && !strncmp(b->frames[k] + n - 6, "_fault", 6) &&
+		    strncmp(b->frames[k], "handle_mm_fault", n) &&
+		    strncmp(b->frames[k], "exc_page_fault", n) &&
+		    strncmp(b->frames[k], "do_page_fault", n))
+			pick = k;
+	}
+	snprintf(buf, len, "%.*s", (int)strcspn(b->frames[pick], "+"), b->frames[pick]);
+	return true;
+}
+
+const char *report_race_name(enum race_verdict v)
+{
+	return v == RACE_REPRODUCED ? "reproduced" : v == RACE_NOT_SEEN ? "not seen" : "unknown";
+}
+
+enum race_verdict report_race(const struct report *r, char *buf, size_t len)
+{
+	const struct module_report *m = &r->mod;
+	int64_t refs, passes;
+	char frame[96];
+	uint64_t f, a;
+
+	report_failures(r, &f, &a);
+	if (!m->loaded || !m->stats_ok) {
+		snprintf(buf, len, "%" PRIu64 " of %" PRIu64 " not migrated; without the module's "
+			 "stats no stray reference can be seen", f, a);
+		return RACE_UNKNOWN;
+	}
+	if (r->o->scenario == SC_HUGETLB) {
+		snprintf(buf, len, "%" PRIu64 " of %" PRIu64 " not migrated; hugetlb's stray "
+			 "references are not counted", f, a);
+		return RACE_UNKNOWN;
+	}
+	refs = report_stat_delta(r, "stray_refs");
+	passes = report_stat_delta(r, "stray_passes");
+	if (!f || refs <= 0) {
+		snprintf(buf, len, "%" PRIu64 " of %" PRIu64 " not migrated, %" PRId64
+			 " stray references", f, a, refs > 0 ? refs : 0);
+		return RACE_NOT_SEEN;
+	}
+	if (race_frame(m, frame, sizeof(frame)))
+		snprintf(buf, len, "%" PRId64 " stray references in %" PRId64 " failed passes, "
+			 "top taker %s from %s; %" PRIu64 " of %" PRIu64 " not migrated",
+			 refs, passes, m->attrib[0].taker, frame, f, a);
+	else
+		snprintf(buf, len, "%" PRId64 " stray references in %" PRId64 " failed passes; %"
+			 PRIu64 " of %" PRIu64 " not migrated", refs, passes, f, a);
+	return RACE_REPRODUCED;
+}
+
 static const char *decide_limits(const struct report *r, char *buf, size_t len)
 {
 	const struct run_opts *o = r->o;
+	char why[200];
 	uint64_t f, a;
 
 	report_failures(r, &f, &a);
 	if (o->expect_failures && !f)
 		return "no migration failures (--expect-failures)";
+	if (o->expect_race && report_race(r, why, sizeof(why)) != RACE_REPRODUCED) {
+		snprintf(buf, len, "race %s (--expect-race): %s",
+			 report_race_name(report_race(r, why, sizeof(why))), why);
+		return buf;
+	}
 	if (o->max_failures_set && f > o->max_failures) {
 		snprintf(buf, len, "%" PRIu64 " migration failures, more than --max-failures %"
 			 PRIu64, f, o->max_failures);
@@ -461,6 +528,7 @@ void report_table(const struct report *r, FILE *f)
 		table_dsplit(r, f);
 	table_data(r, f);
 	table_module(r, f);
+	ROW(f, "race", "%s (%s)", report_race_name(report_race(r, buf, sizeof(buf))), buf);
 	ROW(f, "verdict", "%s%s%s", r->exit_code == EXIT_PASS ? "PASS" : "FAIL",
 	    r->reason[0] ? ": " : "", r->reason);
 }
@@ -714,6 +782,20 @@ static void json_module(struct json *j, const struct report *r)
 	json_close(j, '}');
 }
 
+static void json_race(struct json *j, const struct report *r)
+{
+	enum race_verdict v;
+	char why[256];
+
+	v = report_race(r, why, sizeof(why));
+	json_open(j, "race", '{');
+	json_str(j, "verdict", report_race_name(v));
+	json_str(j, "reason", why);
+	json_i64(j, "stray_refs", r->mod.stats_ok ? report_stat_delta(r, "stray_refs") : 0);
+	json_i64(j, "stray_passes", r->mod.stats_ok ? report_stat_delta(r, "stray_passes") : 0);
+	json_close(j, '}');
+}
+
 void report_json(const struct report *r, FILE *f)
 {
 	struct json j = { .f = f, .depth = -1 };
@@ -749,6 +831,7 @@ void report_json(const struct report *r, FILE *f)
 	json_hotplug(&j, r);
 	json_dsplit(&j, r);
 	json_module(&j, r);
+	json_race(&j, r);
 	json_close(&j, '}');
 	fputc('\n', f);
 }
@@ -850,6 +933,9 @@ void report_ktap(const struct report *r, FILE *f)
 	}
 	ktap_counters(r, f);
 	ktap_module(r, f);
+	fprintf(f, "# race: %s (", report_race_name(report_race(r, buf, sizeof(buf))));
+	ktap_text(f, buf);
+	fputs(")\n", f);
 	if (r->reason[0]) {
 		fputs("# reason: ", f);
 		ktap_text(f, r->reason);

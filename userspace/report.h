@@ -76,11 +76,29 @@ void report_fail(struct report *r, const char *reason);
  * report_decide() - the verdict of a finished (or interrupted) run
  * Corruption, dead or stuck readers fail always; then a deferred-split
  * error (a failed drop_caches write, a lost unit); then --expect-failures,
- * --max-failures and --max-rate; an interrupted run that would pass fails.
+ * --expect-race, --max-failures and --max-rate; an interrupted run that would pass fails.
  * A verdict already set by report_skip()/report_fail() is kept.
  * Return: the exit code.
  */
 int report_decide(struct report *r);
+
+/** enum race_verdict - did this run reproduce the race migrace is for */
+enum race_verdict {
+	RACE_UNKNOWN,		/* no module stats, or a kind whose strays are not counted */
+	RACE_NOT_SEEN,		/* no page failed, or none through a stray reference */
+	RACE_REPRODUCED,	/* pages not migrated, stray references counted */
+};
+
+/**
+ * report_race() - the race verdict and its one-line reason
+ * Reproduced: pages were not migrated and the module counted stray
+ * references at the refcount check in this run; the reason names how many,
+ * in how many failed passes, and the top taker's fault handler.
+ * @buf: the reason, shown after "race: " (table, KTAP) and in JSON
+ */
+enum race_verdict report_race(const struct report *r, char *buf, size_t len);
+/** report_race_name() - "reproduced", "not seen" or "unknown" */
+const char *report_race_name(enum race_verdict v);
 
 /** report_failures() - failed attempts and attempts (offline cycles for hot-remove) */
 void report_failures(const struct report *r, uint64_t *failures, uint64_t *attempts);

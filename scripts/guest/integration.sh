@@ -13,7 +13,7 @@ QSECS=$((SECS > 2 ? 2 : SECS))
 # Two THPs, not the driver's eight: one move_pages() call of eight split THPs
 # (4096 PTE clears, each flushed by IPI) took 8-11 s under TCG.
 SPLIT="deferred-split --pages 2"
-PLAN=92
+PLAN=94
 n=0
 
 say() { echo "$*" | tee -a "$OUT"; }
@@ -250,6 +250,15 @@ check "pte-clear rendezvous vs no window: more stray passes per migrate call" \
 	gt $(($(stat stray_passes) * BASE_CALLS)) $((BASE_STRAY * $(stat migrate_calls)))
 check "pte-clear disarmed after the run" eq "$(armed pte-clear)" no
 
+# -- the README's "Reproduce the 2024 arm64 race": its third command, as
+# written there (defaults: CPUs-1 readers, the default timeout), bounded --
+migrace run shared-anon --window pte-clear --policy "rendezvous$FLUSH" --expect-race \
+	--seconds "$QSECS" >/out/readme-race.txt 2>&1
+rc=$?
+check "README's reproduce command: exit 0 and 'race: reproduced'" \
+	sh -c "[ $rc = 0 ] && grep -q '^  race  *reproduced (' /out/readme-race.txt ||
+		{ echo 'exit $rc'; grep -E '^  (race|verdict) ' /out/readme-race.txt; false; }"
+
 # -- isolation: every window armed for another task; the driver, untargeted
 # (it sees no module, so it targets nothing), is never held --
 ctl reset
@@ -479,6 +488,9 @@ check "rmmod while armed under load" rmmod migrace
 wait $drv
 check "driver finished after the unload" test -s /out/unload.txt
 check "module gone" test ! -d "$D"
+check "--expect-race without the module: exit 1, the race unknown" \
+	sh -c "migrace run shared-anon --seconds 1 --expect-race >/tmp/race.txt 2>&1; test \$? = 1 &&
+		grep -q 'race unknown (--expect-race)' /tmp/race.txt"
 check "verbs without the module exit 4 with a message" \
 	sh -c "migrace stats; test \$? = 4 && migrace stats 2>&1 | grep -q 'module not loaded'"
 

@@ -170,7 +170,7 @@ static void cli_run_help_defaults(void)
 		if (!strchr(line, '[') || line[strlen(line) - 1] != ']')
 			tap_fail(__FILE__, __LINE__, "no [default] on '%s'", line);
 	}
-	CHECK_INT(options, 17);
+	CHECK_INT(options, 18);
 	free(out);
 	free(err);
 	CHECK_INT(migrace("help run", NULL, &out, &err), 0);

@@ -155,6 +155,76 @@ static void verdict_expect_failures(void)
 	CHECK_HAS(f.r.reason, "--expect-failures");
 }
 
+/* fake_init()'s run, the module counting 12 stray refs in 5 passes from a shmem fault. */
+static void fake_race(struct fake *f, int refs)
+{
+	struct module_report *m = &f->r.mod;
+	char after[128];
+
+	fake_init(f);
+	m->loaded = m->stats_ok = true;
+	kv_parse("stray_refs: 0\nstray_passes: 0\n", &m->before, KV_COLON);
+	snprintf(after, sizeof(after), "stray_refs: %d\nstray_passes: %d\n", refs, refs ? 5 : 0);
+	kv_parse(after, &m->after, KV_COLON);
+	m->nattrib = 1;
+	strcpy(m->attrib[0].taker, "folio-lock");
+	strcpy(m->attrib[0].kind, "shmem");
+	m->attrib[0].hits = 40;
+	m->attrib[0].nframes = 4;
+	strcpy(m->attrib[0].frames[0], "folio_wait_bit_common+0x0/0x440");
+	strcpy(m->attrib[0].frames[1], "shmem_get_folio_gfp+0x100/0x788");
+	strcpy(m->attrib[0].frames[2], "shmem_fault+0x7c/0x330");
+	strcpy(m->attrib[0].frames[3], "handle_mm_fault+0x16c/0x2a0");
+}
+
+static void race_verdicts(void)
+{
+	struct fake f;
+	char why[256];
+
+	fake_race(&f, 12);
+	CHECK_INT(report_race(&f.r, why, sizeof(why)), RACE_REPRODUCED);
+	CHECK_STR(why, "12 stray references in 5 failed passes, top taker folio-lock from "
+		  "shmem_fault; 8 of 100 not migrated");
+	fake_race(&f, 0);	/* failures, none through a stray reference */
+	CHECK_INT(report_race(&f.r, why, sizeof(why)), RACE_NOT_SEEN);
+	CHECK_STR(why, "8 of 100 not migrated, 0 stray references");
+	fake_race(&f, 12);	/* strays counted, every page moved in the end */
+	f.r.mig.not_migrated = 0;
+	CHECK_INT(report_race(&f.r, why, sizeof(why)), RACE_NOT_SEEN);
+	fake_init(&f);		/* no module: cannot tell */
+	CHECK_INT(report_race(&f.r, why, sizeof(why)), RACE_UNKNOWN);
+	CHECK_HAS(why, "without the module's stats");
+	fake_race(&f, 12);
+	f.o.scenario = SC_HUGETLB;
+	CHECK_INT(report_race(&f.r, why, sizeof(why)), RACE_UNKNOWN);
+	CHECK_HAS(why, "hugetlb");
+}
+
+static void verdict_expect_race(void)
+{
+	struct fake f;
+	char *t;
+
+	fake_race(&f, 12);
+	f.o.expect_race = true;
+	CHECK_INT(report_decide(&f.r), EXIT_PASS);
+	t = render(report_table, &f.r);
+	CHECK_HAS(t, "  race                     reproduced (12 stray references");
+	free(t);
+	t = render(report_ktap, &f.r);
+	CHECK_HAS(t, "# race: reproduced (12 stray references");
+	free(t);
+	fake_race(&f, 0);
+	f.o.expect_race = true;
+	CHECK_INT(report_decide(&f.r), EXIT_FAIL);
+	CHECK_HAS(f.r.reason, "race not seen (--expect-race): 8 of 100 not migrated");
+	fake_init(&f);
+	f.o.expect_race = true;
+	CHECK_INT(report_decide(&f.r), EXIT_FAIL);
+	CHECK_HAS(f.r.reason, "race unknown (--expect-race)");
+}
+
 static void verdict_limits(void)
 {
 	struct fake f;
@@ -725,6 +795,8 @@ SUITE_DEFINE(report,
 	TAP_CASE(verdict_corruption_always_fails),
 	TAP_CASE(verdict_expect_failures),
 	TAP_CASE(verdict_limits),
+	TAP_CASE(race_verdicts),
+	TAP_CASE(verdict_expect_race),
 	TAP_CASE(verdict_readers),
 	TAP_CASE(verdict_interrupted),
 	TAP_CASE(verdict_set_before_is_kept),
