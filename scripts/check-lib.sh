@@ -124,6 +124,27 @@ stage_host() {
 	count_tap "host triage" "$log"
 }
 
+man_renders() {
+	local err
+	err=$(MANWIDTH=80 man --warnings -l "$TOP/docs/migrace.8" 2>&1 >/dev/null)
+	[ -z "$err" ] || { echo "$err"; return 1; }
+	MANWIDTH=80 man -l "$TOP/docs/migrace.8" 2>/dev/null | grep -q -- '--expect-race'
+}
+
+# complete_words WORD...: what the completion offers for the last word.
+complete_words() {
+	# shellcheck disable=SC1091
+	(. "$TOP/docs/migrace.bash-completion" && COMP_WORDS=("$@") && COMP_CWORD=$(($# - 1)) &&
+		_migrace && echo "${COMPREPLY[*]}")
+}
+
+completion_ok() {
+	[ "$(complete_words migrace run sh)" = "shared-anon shmem-file" ] &&
+		[ "$(complete_words migrace run shared-anon --expect-r)" = "--expect-race" ] &&
+		[ "$(complete_words migrace arm pte)" = "pte-clear" ] &&
+		[ "$(complete_words migrace ta)" = "target" ]
+}
+
 # compat.h is where kernel versions are compared: checkpatch's advice for
 # in-tree code (no LINUX_VERSION_CODE) does not apply there.
 checkpatch() {
@@ -141,6 +162,10 @@ stage_style() {
 		"$TOP"/scripts/soak "$TOP"/scripts/dkms-check \
 		"$TOP"/scripts/*.sh "$TOP"/scripts/guest/*.sh \
 		"$TOP"/scripts/guest-init "$TOP"/.ci/run
+	run_test "style: migrace.8 and the bash completion match \`migrace help\` (scripts/gen-man --check)" \
+		python3 "$TOP/scripts/gen-man" --check
+	run_test "style: man -l renders docs/migrace.8 without a warning" man_renders
+	run_test "style: the bash completion offers scenarios, run's options and windows" completion_ok
 	run_test "style: README's measured tables match results/ (scripts/readme-tables --check)" \
 		python3 "$TOP/scripts/readme-tables" --check
 	for f in "$TOP"/module/*.[ch] "$TOP"/kunit/*.[ch]; do

@@ -8,7 +8,7 @@ shopt -s inherit_errexit
 HOST_PKGS=(gcc-aarch64-linux-gnu busybox-static
 	libnuma-dev flex bison bc libelf-dev libssl-dev dwarves cpio linux-kbuild-6.1
 	linux-source-6.1 python3 python3-jsonschema python3-matplotlib xz-utils make gcc rsync
-	shellcheck debootstrap)
+	shellcheck debootstrap man-db)
 
 die() {
 	echo "lab: error: $*" >&2
