@@ -1,94 +1,217 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""Turn the guest's `bench NAME key=value...` lines into the ratios migrace
-promises for the PTE-clear rendezvous, all from one run."""
+"""Turn one guest's `bench NAME REP key=value...` lines (scripts/guest/bench.sh)
+into the figures migrace promises for the PTE-clear rendezvous, each the
+median (min-max) over the repeats of this run; print them beside their
+targets and merge them into a results file (README tables come from it).
+
+    bench-report.py ARCH KERNEL BENCH_TXT --out FILE --command CMD --seconds S
+        [--uname R]
+Exit 1 when a target is missed: the rendezvous fails < 99% of calls, or a
+reader arrives in < 90% of fresh holds (medians over the repeats).
+"""
 from __future__ import annotations
 
+import datetime
+import importlib.util
+import json
+import os
+import statistics
 import sys
-from dataclasses import dataclass
+from typing import Callable
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+Run = dict[str, int]
+TARGETS = [("rendezvous failure rate per call", "rendezvous", "fail_rate", 0.99),
+           ("reader arrived in fresh holds", "rendezvous", "fresh_met_rate", 0.90)]
 
 
-@dataclass(frozen=True)
-class Run:
-    name: str
-    v: dict[str, int]
-
-    def get(self, key: str) -> int:
-        return self.v.get(key, 0)
-
-    def fail_rate(self) -> float:
-        total = self.get("failed") + self.get("succeeded")
-        return self.get("failed") / total if total else 0.0
-
-    def mean_hold_us(self) -> float:
-        w = self.get("widened")
-        return self.get("widen_ns") / w / 1000 if w else 0.0
-
-    def hold_per_call_us(self) -> float:
-        c = self.get("calls")
-        return self.get("widen_ns") / c / 1000 if c else 0.0
-
-
-def parse(path: str) -> dict[str, Run]:
-    runs: dict[str, Run] = {}
+def parse(path: str) -> dict[str, list[Run]]:
+    """NAME -> one dict of counters per repeat, in repeat order."""
+    runs: dict[str, list[Run]] = {}
     with open(path, encoding="utf-8") as f:
         for line in f:
             parts = line.split()
-            if len(parts) < 2 or parts[0] != "bench":
+            if len(parts) < 3 or parts[0] != "bench":
                 continue
-            vals = {}
-            for kv in parts[2:]:
-                k, _, val = kv.partition("=")
-                vals[k] = int(val) if val.isdigit() else 0
-            runs[parts[1]] = Run(parts[1], vals)
+            vals = {k: int(v) if v.isdigit() else 0
+                    for k, _, v in (kv.partition("=") for kv in parts[3:])}
+            runs.setdefault(parts[1], []).append(vals)
     return runs
 
 
-def verdict(ok: bool) -> str:
-    return "meets" if ok else "MISSES"
+def ratio(a: int, b: int) -> float | None:
+    return a / b if b else None
 
 
-def report(arch: str, runs: dict[str, Run]) -> None:
-    base, rdv = runs["baseline"], runs["rendezvous"]
-    delays = sorted((r for n, r in runs.items() if n.startswith("delay-")),
-                    key=lambda r: int(r.name.split("-")[1]))
-    met = rdv.get("met") / rdv.get("widened") if rdv.get("widened") else 0.0
-    attributed = rdv.get("stray_passes") / rdv.get("eagain") if rdv.get("eagain") else 0.0
-    print(f"== {arch} (lab guest: TCG, 4 vCPUs, 2 NUMA nodes; shared-anon, 1 page) ==")
-    print(f"{'run':<12}{'calls':>7}{'failed':>8}{'rate':>8}{'widened':>9}{'mean hold':>12}"
-          f"{'hold/call':>12}{'over budget':>12}")
-    for r in [base, rdv, *delays]:
-        print(f"{r.name:<12}{r.get('calls'):>7}{r.get('failed'):>8}{r.fail_rate():>8.1%}"
-              f"{r.get('widened'):>9}{r.mean_hold_us():>10.1f}us{r.hold_per_call_us():>10.1f}us"
-              f"{'yes' if r.get('disarms') else 'no':>12}")
-    print(f"rendezvous failure rate      {rdv.fail_rate():.2%}  (target >= 99%: {verdict(rdv.fail_rate() >= 0.99)})")
-    print(f"failed passes with a stray   {attributed:.2%}  (refcount above expected at the check)")
-    print(f"reader met in window         {met:.2%}  (target >= 90%: {verdict(met >= 0.90)})")
-    reach = [d for d in delays if d.fail_rate() >= rdv.fail_rate()]
-    ref = reach[0] if reach else (max(delays, key=lambda d: d.fail_rate()) if delays else None)
-    if ref is not None and ref.mean_hold_us() > 0:
-        ratio = rdv.mean_hold_us() / ref.mean_hold_us()
-        what = "the shortest blind delay reaching the same rate" if reach else \
-            "the best blind delay (none reached the same rate)"
-        print(f"mean hold vs {what} ({ref.name}): {rdv.mean_hold_us():.1f}us / "
-              f"{ref.mean_hold_us():.1f}us = {ratio:.3f}")
+METRICS: dict[str, Callable[[Run], float | None]] = {
+    # Calls whose page did not move (the driver judges by status[]).
+    "fail_rate": lambda r: ratio(r.get("not_migrated", 0), r.get("calls", 0)),
+    "fresh_met_rate": lambda r: ratio(r.get("fresh_met", 0), r.get("fresh_holds", 0)),
+    "mean_fresh_hold_us": lambda r: (r["fresh_ns"] / r["fresh_holds"] / 1000
+                                     if r.get("fresh_holds") else None),
+    "fresh_holds_per_call": lambda r: ratio(r.get("fresh_holds", 0), r.get("migrate_calls", 0)),
+    "present_per_call": lambda r: ratio(r.get("present", 0), r.get("migrate_calls", 0)),
+    "mean_hold_us": lambda r: r["widen_ns"] / r["widened"] / 1000 if r.get("widened") else None,
+    "stray_pass_share": lambda r: ratio(r.get("stray_passes", 0), r.get("eagain", 0)),
+    "calls": lambda r: r.get("calls"),
+}
+
+
+def spread(vals: list[float | None]) -> dict | None:
+    v = [x for x in vals if x is not None]
+    if not v:
+        return None
+    return {"min": min(v), "median": statistics.median(v), "max": max(v), "n": len(v)}
+
+
+def summarize(runs: list[Run]) -> dict:
+    return {name: spread([fn(r) for r in runs]) for name, fn in METRICS.items()}
+
+
+def med(s: dict, metric: str) -> float | None:
+    m = s.get(metric)
+    return None if m is None else m["median"]
+
+
+def matching_delay(summary: dict) -> dict:
+    """The shortest blind delay whose median failure rate reaches the
+    rendezvous's median; else the best one, said to fall short."""
+    target = med(summary["rendezvous"], "fail_rate")
+    delays = sorted((int(n.split("-")[1]), s) for n, s in summary.items() if n.startswith("delay-"))
+    if target is None or not delays:
+        return {"delay_us": None, "reached": False}
+    for us, s in delays:
+        if (med(s, "fail_rate") or 0) >= target:
+            return {"delay_us": us, "reached": True}
+    best = max(delays, key=lambda d: med(d[1], "fail_rate") or 0)
+    return {"delay_us": best[0], "reached": False}
+
+
+def targets(summary: dict) -> list[dict]:
+    out = []
+    for what, run, metric, want in TARGETS:
+        got = med(summary.get(run, {}), metric)
+        out.append({"what": what, "target": want, "median": got,
+                    "met": got is not None and got >= want})
+    return out
+
+
+def pct(s: dict | None) -> str:
+    if s is None:
+        return "—"
+    return (f"{s['median']:.1%}" if s["n"] == 1 else
+            f"{s['median']:.1%} ({s['min']:.1%}–{s['max']:.1%})")
+
+
+def num(s: dict | None, unit: str = "", fmt: str = ".1f") -> str:
+    if s is None:
+        return "—"
+    one = f"{s['median']:{fmt}}{unit}"
+    return one if s["n"] == 1 else f"{one} ({s['min']:{fmt}}–{s['max']:{fmt}})"
+
+
+def table(entry: dict) -> list[str]:
+    """The entry's figures as markdown rows (also what the README shows)."""
+    s, m = entry["summary"], entry["matching_delay"]
+    rdv = s["rendezvous"]
+    rows = [f"| baseline (no window): calls failing | {pct(s['baseline']['fail_rate'])} |",
+            f"| **rendezvous** (`timeout_us=1000`): calls failing | **{pct(rdv['fail_rate'])}** |",
+            f"| reader arrived in a fresh hold (first-pass met) | {pct(rdv['fresh_met_rate'])} |",
+            f"| mean fresh hold | {num(rdv['mean_fresh_hold_us'], ' µs')} |",
+            f"| fresh holds per migrate call | {num(rdv['fresh_holds_per_call'], '', '.2f')} |",
+            f"| passes finding a reader present (no hold) per call | "
+            f"{num(rdv['present_per_call'], '', '.2f')} |",
+            f"| failed passes with a stray reference at the check | {pct(rdv['stray_pass_share'])} |"]
+    for name in sorted((n for n in s if n.startswith("delay-")), key=lambda n: int(n[6:])):
+        rows.append(f"| blind delay {name[6:]} µs: calls failing | {pct(s[name]['fail_rate'])} |")
+    if m["delay_us"] is not None:
+        d = s[f"delay-{m['delay_us']}"]
+        ratio_ = (med(rdv, "mean_fresh_hold_us") or 0) / m["delay_us"]
+        what = ("the shortest blind delay reaching the rendezvous's rate" if m["reached"]
+                else "the best blind delay (none reached the rendezvous's rate)")
+        rows.append(f"| mean fresh hold / {what}: {m['delay_us']} µs "
+                    f"({pct(d['fail_rate'])}) | {ratio_:.3f} |")
+    cost = entry.get("cost")
+    if cost:
+        rows.append(f"| module cost: private-anon pages migrated, loaded and targeted / "
+                    f"unloaded | {cost['loaded']}/{cost['unloaded']} ({cost['ratio']:.2f}) |")
+    for t in entry["targets"]:
+        got = "—" if t["median"] is None else f"{t['median']:.1%}"
+        rows.append(f"| target: {t['what']} ≥ {t['target']:.0%} | {got}: "
+                    f"{'met' if t['met'] else '**MISSED**'} |")
+    return rows
+
+
+def cost(runs: dict[str, list[Run]]) -> dict | None:
     lo, hi = runs.get("cost-unloaded"), runs.get("cost-loaded")
-    if lo and hi and lo.get("migrated"):
-        print(f"module cost (private-anon migrations, loaded+targeted / unloaded): "
-              f"{hi.get('migrated')}/{lo.get('migrated')} = {hi.get('migrated') / lo.get('migrated'):.2f}")
+    if not lo or not hi or not lo[0].get("migrated"):
+        return None
+    return {"unloaded": lo[0]["migrated"], "loaded": hi[0].get("migrated", 0),
+            "ratio": hi[0].get("migrated", 0) / lo[0]["migrated"]}
 
 
-def main() -> int:
-    if len(sys.argv) != 3:
-        print("usage: bench-report.py ARCH BENCH.TXT", file=sys.stderr)
-        return 2
-    runs = parse(sys.argv[2])
-    if "baseline" not in runs or "rendezvous" not in runs:
-        print(f"bench-report: incomplete results in {sys.argv[2]}", file=sys.stderr)
+def host() -> dict:
+    spec = importlib.util.spec_from_file_location("matrix_report", os.path.join(HERE, "matrix-report.py"))
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules["matrix_report"] = mod
+    spec.loader.exec_module(mod)
+    return mod.host()
+
+
+def merge(path: str, entry: dict) -> None:
+    """Replace the file's entry of the same arch and kernel."""
+    doc = {"schema": 1, "entries": []}
+    if os.path.exists(path):
+        with open(path, encoding="utf-8") as f:
+            doc = json.load(f)
+    doc["entries"] = [e for e in doc["entries"]
+                      if (e["arch"], e["kernel"]) != (entry["arch"], entry["kernel"])] + [entry]
+    doc["entries"].sort(key=lambda e: (e["kernel"], e["arch"]))
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(doc, f, indent=1)
+        f.write("\n")
+
+
+def options(argv: list[str]) -> dict:
+    if len(argv) < 3:
+        raise SystemExit(__doc__)
+    o = {"arch": argv[0], "kernel": argv[1], "txt": argv[2], "out": None, "command": "scripts/bench",
+         "seconds": None, "uname": None, "qemu": "unknown"}
+    i = 3
+    while i + 1 < len(argv):
+        key = argv[i].lstrip("-")
+        if key not in o:
+            raise SystemExit(f"bench-report: unknown option '{argv[i]}'")
+        o[key] = argv[i + 1]
+        i += 2
+    if i != len(argv):
+        raise SystemExit(f"bench-report: '{argv[i]}' needs a value")
+    return o
+
+
+def main(argv: list[str]) -> int:
+    o = options(argv)
+    runs = parse(o["txt"])
+    if "rendezvous" not in runs or "baseline" not in runs:
+        print(f"bench-report: no rendezvous/baseline runs in {o['txt']}", file=sys.stderr)
         return 1
-    report(sys.argv[1], runs)
-    return 0
+    summary = {name: summarize(rs) for name, rs in runs.items() if not name.startswith("cost-")}
+    entry = {"arch": o["arch"], "kernel": o["kernel"], "uname": o["uname"],
+             "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+             "command": o["command"], "seconds": int(o["seconds"]) if o["seconds"] else None,
+             "repeats": len(runs["rendezvous"]), "readers": 1, "qemu": o["qemu"], "accel": "tcg",
+             "host": host(), "summary": summary, "matching_delay": matching_delay(summary),
+             "cost": cost(runs), "runs": runs}
+    entry["targets"] = targets(summary)
+    print(f"== {o['arch']} {o['kernel']}: shared-anon, 1 page, 1 reader, "
+          f"{entry['repeats']} repeat(s) of {o['seconds']} s; median (min–max) ==")
+    print("\n".join(table(entry)))
+    if o["out"]:
+        merge(o["out"], entry)
+    return 0 if all(t["met"] for t in entry["targets"]) else 1
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

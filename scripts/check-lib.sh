@@ -360,3 +360,22 @@ stage_triage() {
 		t_fail "triage: --quick --kernel 6.12 ran every cell" "exit $rc; $(tail -n 3 "$out.log")"
 	fi
 }
+
+# The short bench on 6.1 x86_64: the rendezvous's targets as tests.
+stage_bench() {
+	local log=$RESULTS/bench.log rc=0 t
+	"$TOP/scripts/bench" --short --arch x86_64 >"$log" 2>&1 || rc=$?
+	for t in "rendezvous failure rate per call ≥ 99%" "reader arrived in fresh holds ≥ 90%"; do
+		if grep -qF "| target: $t | " "$log" && grep -F "| target: $t | " "$log" | grep -q ': met |'; then
+			t_ok "bench --short: $t ($(grep -F "| target: $t | " "$log" | cut -d'|' -f3 | xargs))"
+		else
+			t_fail "bench --short: $t" "$(grep -F "| target: $t" "$log" || tail -n 3 "$log")"
+		fi
+	done
+	# 1: a target missed, counted above.
+	if [ $rc = 0 ] || [ $rc = 1 ]; then
+		t_ok "bench --short: ran (figures: $CACHE/bench/bench-short.json)"
+	else
+		t_fail "bench --short: ran" "exit $rc; $(tail -n 3 "$log")"
+	fi
+}

@@ -1,48 +1,64 @@
 # SPDX-License-Identifier: GPL-2.0
 # shellcheck shell=sh
 # Benchmark body (busybox sh, in a lab guest): one line per run,
-#   bench NAME calls= failed= succeeded= widened= widen_ns= met= timeouts= stray_passes= eagain= attrib= mps=
-# for scripts/bench to turn into ratios. Every run is bounded by --seconds.
+#   bench NAME REP calls= not_migrated= failed= succeeded= widened= widen_ns=
+#     fresh_holds= fresh_met= fresh_ns= present= timeouts= stray_passes=
+#     eagain= migrate_calls= disarms=
+# for scripts/bench-report.py. NAME: baseline, rendezvous, delay-US, and the
+# module's cost (cost-unloaded, cost-loaded: migrated=). Every run is bounded
+# by --seconds; the lists below are fixed.
+#
+# Environment: MIGRACE_SECONDS (per run), BENCH_REPEATS, BENCH_DELAYS (blind
+# delays in us, blank-separated; empty: none), BENCH_COST (0: skip the
+# module-cost pair).
 set -u
 D=/sys/kernel/debug/migrace
 SECS=${MIGRACE_SECONDS:-5}
+REPEATS=${BENCH_REPEATS:-3}
+DELAYS=${BENCH_DELAYS-50 100 200 500 1000}
+COST=${BENCH_COST:-1}
 stat() { sed -n "s/^$1: //p" "$D/stats"; }
+row() { sed -n "s/^  $2 *//p" "/out/$1.txt"; }
 
-# run NAME WINDOW POLICY: one shared-anon run with the window armed (or none).
+# run NAME REP POLICY: one shared-anon run, pte-clear armed with POLICY
+# (none: not armed), one reader.
 run() {
-	name=$1
+	tag=$1-$2
 	echo reset >"$D/control"
-	if [ "$2" = none ]; then
-		migrace run shared-anon --readers 1 --seconds "$SECS" --json "/out/$name.json" \
-			>"/out/$name.txt" 2>&1
+	if [ "$3" = none ]; then
+		migrace run shared-anon --readers 1 --seconds "$SECS" >"/out/$tag.txt" 2>&1
 	else
-		migrace run shared-anon --readers 1 --seconds "$SECS" --window "$2" --policy "$3" \
-			--json "/out/$name.json" >"/out/$name.txt" 2>&1
+		migrace run shared-anon --readers 1 --seconds "$SECS" --window pte-clear \
+			--policy "$3" >"/out/$tag.txt" 2>&1
 	fi
-	w=${2#none}
-	w=${w:-pte-clear}
-	calls=$(sed -n 's/^  move_pages calls *//p' "/out/$name.txt")
-	echo "bench $name calls=${calls:-0} failed=$(stat final_failed) succeeded=$(stat final_succeeded)" \
-		"widened=$(stat "window.$w.widened") widen_ns=$(stat "window.$w.widen_ns")" \
-		"met=$(stat "window.$w.met") timeouts=$(stat "window.$w.timeouts")" \
+	w=window.pte-clear
+	echo "bench $1 $2 calls=$(row "$tag" 'move_pages calls') not_migrated=$(row "$tag" 'not migrated')" \
+		"failed=$(stat final_failed) succeeded=$(stat final_succeeded)" \
+		"widened=$(stat $w.widened) widen_ns=$(stat $w.widen_ns)" \
+		"fresh_holds=$(stat $w.fresh_holds) fresh_met=$(stat $w.fresh_met)" \
+		"fresh_ns=$(stat $w.fresh_ns) present=$(stat $w.present) timeouts=$(stat $w.timeouts)" \
 		"stray_passes=$(stat stray_passes) eagain=$(stat pass_eagain)" \
-		"attrib=$(stat attrib_events) disarms=$(stat budget_disarms)" | tee -a /out/bench.txt
+		"migrate_calls=$(stat migrate_calls) disarms=$(stat budget_disarms)" | tee -a /out/bench.txt
 }
 
-# Cost of the module itself: private-anon (no race) without and with it.
-mps() {
-	sed -n 's/^  migrated *//p' "/out/$1.txt"
-}
-migrace run private-anon --seconds "$SECS" >/out/cost-unloaded.txt 2>&1
-echo "bench cost-unloaded migrated=$(mps cost-unloaded)" | tee -a /out/bench.txt
+# The module's own cost: private-anon (no race) without it and with it, targeted.
+if [ "$COST" = 1 ]; then
+	migrace run private-anon --seconds "$SECS" >/out/cost-unloaded.txt 2>&1
+	echo "bench cost-unloaded 1 migrated=$(row cost-unloaded migrated)" | tee -a /out/bench.txt
+fi
 # The largest widening budget, so blind delays are not cut short by it.
 insmod migrace.ko budget_us=900000 || exit 1
-migrace run private-anon --seconds "$SECS" >/out/cost-loaded.txt 2>&1
-echo "bench cost-loaded migrated=$(mps cost-loaded)" | tee -a /out/bench.txt
-
-run baseline none ""
-run rendezvous pte-clear "rendezvous timeout_us=1000"
-for us in 50 100 200 500 1000; do
-	run "delay-$us" pte-clear "delay delay_us=$us"
+if [ "$COST" = 1 ]; then
+	migrace run private-anon --seconds "$SECS" >/out/cost-loaded.txt 2>&1
+	echo "bench cost-loaded 1 migrated=$(row cost-loaded migrated)" | tee -a /out/bench.txt
+fi
+rep=1
+while [ "$rep" -le "$REPEATS" ]; do
+	run baseline "$rep" none
+	run rendezvous "$rep" "rendezvous timeout_us=1000"
+	for us in $DELAYS; do
+		run "delay-$us" "$rep" "delay delay_us=$us"
+	done
+	rep=$((rep + 1))
 done
 rmmod migrace
