@@ -98,8 +98,11 @@ def load_runs(cell: str) -> list[Run]:
         m = RUN_NAME.match(name)
         if not m:
             continue
-        with open(os.path.join(rdir, name), encoding="utf-8") as f:
-            rep = json.load(f)
+        try:
+            with open(os.path.join(rdir, name), encoding="utf-8") as f:
+                rep = json.load(f)
+        except (OSError, ValueError):
+            continue    # a driver killed before its report: no run (the cell counts it missing)
         vm = read_kv(os.path.join(rdir, name[:-5] + ".vmstat"), " ")
         runs.append(Run(m["mode"], m["scen"], int(m["rep"]), rep, vm))
     return runs
@@ -220,14 +223,24 @@ def stray_histogram(runs: list[Run]) -> dict[str, int] | None:
     return hist
 
 
+def unusable(r: Run) -> str | None:
+    """Why a run's figures cannot stand for its cell, or None: skipped, or
+    failed move_pages() calls (-1: EACCES, ENOMEM...), which are no race."""
+    if r.report["verdict"] == "skip":
+        return f"skipped: {r.report['reason']}"
+    if r.migration.get("call_errors"):
+        return f"{r.migration['call_errors']} move_pages() call(s) failed: {r.report['reason']}"
+    return None
+
+
 def summarize(cell: dict, mode: str, scen: str, runs: list[Run]) -> dict:
-    used = [r for r in runs if r.report["verdict"] != "skip"]
+    used = [r for r in runs if unusable(r) is None]
     takers = [t for t in map(top_taker, used) if t]
     top = max(set(takers), key=takers.count) if takers else None
     return {
         "arch": cell["arch"], "kernel": cell["kernel"], "uname_r": cell["uname_r"],
         "mode": mode, "scenario": scen, "runs": len(used),
-        "skipped_runs": [r.report["reason"] for r in runs if r.report["verdict"] == "skip"],
+        "skipped_runs": [why for why in map(unusable, runs) if why],
         "module": bool(used) and used[0].stats is not None,
         "metrics": {n: spread(f(r) for r in used) for n, f in METRICS.items()},
         "runs_without_failure": sum(1 for r in used if r.migration["first_failure_s"] is None),
@@ -268,6 +281,10 @@ def collect(top: str, run: dict) -> tuple[list[dict], list[dict]]:
             # A guest that exits 0 having run nothing is no result.
             info["ran"] = False
             info["why_not"] = f"{len(runs)} of {want} driver runs came back"
+        if not info["ran"]:
+            # Its rows, rules and selftest would rest on a guest that failed.
+            info["selftest"] = {"status": "not run", "why": info["why_not"]}
+            continue
         for mode in MODES:
             for scen in SCENARIOS:
                 these = [r for r in runs if r.mode == mode and r.scenario == scen]
@@ -571,8 +588,9 @@ def selftest_table(cells: list[dict]) -> str:
         if st["status"] != "ran":
             rows.append(f"| {c['arch']} | {c['kernel']} | not run ({st['why']}) | — | — |")
             continue
-        verdicts = ", ".join(f"{v['test'].split('.')[-1]} {v['result']}" for v in st["verdicts"]) or \
-            f"none reported (exit {st['exit']})"
+        # The exit status always: a harness killed at its timeout leaves passes only.
+        verdicts = (", ".join(f"{v['test'].split('.')[-1]} {v['result']}" for v in st["verdicts"])
+                    or "none reported") + f" (exit {st['exit']})"
         delta = st["pgmigrate_fail_delta"]
         rows.append(f"| {c['arch']} | {c['kernel']} | `{st['file']}` of {st['source']} | {verdicts} | "
                     f"{'—' if delta is None else delta} |")
@@ -599,8 +617,12 @@ def markdown(doc: dict) -> str:
     lines += [f"- {c['arch']} {c['kernel']}: {'ran' if c['ran'] else 'did NOT run: ' + c['why_not']}"
               f"{', ' + c['uname_r'] if c['uname_r'] else ''}{', %s vCPUs' % c['vcpus'] if c['vcpus'] else ''}"
               for c in doc["cells"]]
-    lines += ["", "## Results", "", table(doc["groups"]), "",
-              "## The kernel's migration selftest (reference, without the module)", "",
+    lines += ["", "## Results", "", table(doc["groups"]), ""]
+    left = [f"- {g['arch']} {g['kernel']} {g['mode']} {g['scenario']}: {why}"
+            for g in doc["groups"] for why in g["skipped_runs"]]
+    if left:
+        lines += ["Runs left out of the figures above:", "", *left, ""]
+    lines += ["## The kernel's migration selftest (reference, without the module)", "",
               selftest_table(doc["cells"]), "", "## What differs", ""]
     lines += [f"- {s}" for s in doc["what_differs"]] or ["- (no two cells to compare)"]
     corrupt = [g for g in doc["groups"] if g["corruptions"]]

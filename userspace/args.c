@@ -301,14 +301,6 @@ static const struct option *run_getopt_table(void)
 	return t;
 }
 
-static const struct run_option *run_option_by_id(int id)
-{
-	for (size_t i = 0; i < NR_RUN_OPTIONS; i++)
-		if (run_option_rows[i].id == id)
-			return &run_option_rows[i];
-	return NULL;
-}
-
 void args_run_help(FILE *f)
 {
 	char lhs[48];
@@ -455,14 +447,27 @@ static void run_defaults(struct run_opts *o)
 	o->access = ACCESS_SEQ;
 }
 
+/* The option without an argument named by the first @n chars of @name. */
+static const struct run_option *flag_named(const char *name, size_t n)
+{
+	for (size_t i = 0; i < NR_RUN_OPTIONS; i++)
+		if (!run_option_rows[i].arg && strlen(run_option_rows[i].name) == n &&
+		    !strncmp(run_option_rows[i].name, name, n))
+			return &run_option_rows[i];
+	return NULL;
+}
+
 /* getopt_long() returned '?': name the token that was wrong, and how. */
 static int bad_option(char **argv, FILE *err)
 {
-	const struct run_option *r = optopt >= 256 ? run_option_by_id(optopt) : NULL;
+	const char *tok = argv[optind - 1];
+	const struct run_option *r = NULL;
 
+	if (!strncmp(tok, "--", 2) && strchr(tok, '='))
+		r = flag_named(tok + 2, strcspn(tok + 2, "="));
 	if (r)			/* --flag=VALUE */
-		fprintf(err, "migrace: run: --%s takes no value ('%s')\n", r->name, argv[optind - 1]);
-	else if (optopt)	/* a short option: -x of -xyz */
+		fprintf(err, "migrace: run: --%s takes no value ('%s')\n", r->name, tok);
+	else if (optopt && optopt < 256 && tok[1] != '-')	/* -x of -xyz */
 		fprintf(err, "migrace: run: unknown option '-%c'\n", optopt);
 	else
 		fprintf(err, "migrace: run: unknown option '%s'\n", argv[optind - 1]);

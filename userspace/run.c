@@ -17,6 +17,7 @@
 #include <string.h>
 #include <termios.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "dsplit.h"
 #include "lib.h"
@@ -55,7 +56,7 @@ struct run {
 	struct kvmap vm_before;
 	char *attrib_before;		/* the module's attribution file before the run */
 	FILE *json;			/* --json, opened before the run; stdout for "-" */
-	bool json_created;		/* we created it: removed if no report comes */
+	char *json_tmp;			/* a regular file: written here, renamed onto --json */
 	double t0, next_progress;
 	uint64_t stray_before;
 	bool progress;
@@ -525,6 +526,7 @@ static int prepare(struct run *x)
 		return EXIT_SKIP;
 	}
 	if (x->o.nwindows) {
+		x->r.mod.loaded = true;		/* reached above; a skip's report says so */
 		e = check_windows(x, reason, sizeof(reason));
 		if (e == EXIT_SKIP)
 			report_skip(&x->r, reason);
@@ -636,13 +638,15 @@ static void run_phase(struct run *x)
 }
 
 /*
- * --json FILE is opened before the run, so a bad path fails at once; it is
- * not truncated until the report is written, and a file we created is
- * removed again if the run ends without a report. "-": stdout.
+ * --json FILE is opened before the run, so a bad path fails at once. A
+ * regular file (or a new one) is written as FILE.tmp and renamed onto FILE
+ * once the report is complete: a driver killed mid-run leaves no empty or
+ * half-written FILE. A pipe or device is written in place. "-": stdout.
  */
 static int json_open_early(struct run *x)
 {
 	const char *path = x->o.json;
+	struct stat st;
 	int fd;
 
 	if (!path)
@@ -651,31 +655,38 @@ static int json_open_early(struct run *x)
 		x->json = stdout;
 		return 0;
 	}
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	x->json_created = fd >= 0;
-	if (fd < 0 && errno == EEXIST)
+	if (stat(path, &st) || S_ISREG(st.st_mode)) {
+		if (asprintf(&x->json_tmp, "%s.tmp", path) < 0) {
+			x->json_tmp = NULL;
+			return EXIT_FAIL;
+		}
+		fd = open(x->json_tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	} else {
 		fd = open(path, O_WRONLY | O_CLOEXEC);
+	}
 	x->json = fd >= 0 ? fdopen(fd, "w") : NULL;
 	if (!x->json) {
 		fprintf(stderr, "migrace: --json %s: cannot open: %s (%s)\n", path,
 			errno_name(errno), strerror(errno));
 		if (fd >= 0)
 			close(fd);
-		if (x->json_created)
-			unlink(path);
+		if (x->json_tmp)
+			unlink(x->json_tmp);
+		free(x->json_tmp);
+		x->json_tmp = NULL;
 		return EXIT_USAGE;
 	}
 	return 0;
 }
 
-/* No report after all (a usage error): leave no empty file behind. */
+/* No report after all (a usage error): leave nothing behind. */
 static void json_abandon(struct run *x)
 {
 	if (!x->json || x->json == stdout)
 		return;
 	fclose(x->json);
-	if (x->json_created)
-		unlink(x->o.json);
+	if (x->json_tmp)
+		unlink(x->json_tmp);
 	x->json = NULL;
 }
 
@@ -683,15 +694,13 @@ static int json_write(struct run *x)
 {
 	bool ok;
 
-	if (x->json == stdout) {
-		report_json(&x->r, stdout);
+	report_json(&x->r, x->json);
+	if (x->json == stdout)
 		return fflush(stdout) ? -errno : 0;
-	}
-	ok = !ftruncate(fileno(x->json), 0);
-	if (ok)
-		report_json(&x->r, x->json);
-	ok = !fclose(x->json) && ok;
+	ok = !fclose(x->json);
 	x->json = NULL;
+	if (ok && x->json_tmp)
+		ok = !rename(x->json_tmp, x->o.json);
 	return ok ? 0 : -errno;
 }
 
@@ -817,6 +826,7 @@ int cmd_run(int argc, char **argv)
 	else
 		e = emit(x);
 	report_free(&x->r);
+	free(x->json_tmp);
 	free(cmd);
 	free(x);
 	return e;

@@ -299,10 +299,11 @@ EV=$TR/events/migrace
 traced_ns() {
 	sed -n "s/.* window=$1 widened_ns=\([0-9]*\) .*/\1/p" "$TR/trace" | awk '$1 > 0' | sort -n
 }
-# pct FILE P: the P-th percentile of a sorted file (nothing if empty).
+# pct FILE P: the P-th percentile of a sorted file (nothing if empty; P 0:
+# the first line, the minimum).
 pct() {
 	lines=$(wc -l <"$1")
-	[ "$lines" -gt 0 ] && sed -n "$(((lines * $2 + 99) / 100))p" "$1"
+	[ "$lines" -gt 0 ] && sed -n "$(((lines * $2 + 99) / 100 > 0 ? (lines * $2 + 99) / 100 : 1))p" "$1"
 }
 overruns() { cat "$TR"/per_cpu/cpu*/stats | awk '/^overrun:/ { s += $2 } END { print s + 0 }'; }
 # trace_events TAG: this run's events, kept in /out.
@@ -335,22 +336,25 @@ in_range() {
 	mid=$((($1 + $2) / 2))
 	low=$(awk -v m="$mid" '$1 < m' /tmp/ns | wc -l)
 	all=$(wc -l </tmp/ns)
-	echo "widenings $all, min $(pct /tmp/ns 1) ns, median $(pct /tmp/ns 50) ns," \
+	echo "widenings $all, min $(pct /tmp/ns 0) ns, median $(pct /tmp/ns 50) ns," \
 		"p90 $(pct /tmp/ns 90) ns, below $mid: $low"
-	[ "$all" -gt 0 ] && [ "$(pct /tmp/ns 1)" -ge "$1" ] &&
+	[ "$all" -gt 0 ] && [ "$(pct /tmp/ns 0)" -ge "$1" ] &&
 		[ $((low * 10)) -ge "$all" ] && [ $(((all - low) * 10)) -ge "$all" ] &&
 		[ "$(pct /tmp/ns 90)" -le $(($2 + 100000)) ]
 }
 # clamped CAP: every widening at least CAP ns, the median under twice it.
 clamped() {
 	traced_ns freeze >/tmp/ns
-	echo "widenings $(wc -l </tmp/ns), min $(pct /tmp/ns 1) ns, median $(pct /tmp/ns 50) ns"
-	[ -s /tmp/ns ] && [ "$(pct /tmp/ns 1)" -ge "$1" ] && [ "$(pct /tmp/ns 50)" -lt $(($1 * 2)) ]
+	echo "widenings $(wc -l </tmp/ns), min $(pct /tmp/ns 0) ns, median $(pct /tmp/ns 50) ns"
+	[ -s /tmp/ns ] && [ "$(pct /tmp/ns 0)" -ge "$1" ] && [ "$(pct /tmp/ns 50)" -lt $(($1 * 2)) ]
 }
-if [ -e "$EV/enable" ]; then
+if [ -d "$TR/events" ]; then
 	echo 4096 >"$TR/buffer_size_kb"
 	echo >"$TR/trace"
 	echo 1 >"$EV/enable"
+	# Where the kernel defers the flush, nothing fails without it forced
+	# (x86_64 from 6.4): pte-clear counts, flushing at once, for stray passes.
+	[ -z "$FLUSH" ] || ctl "arm pte-clear count$FLUSH"
 	ctl "arm freeze delay min_us=100 max_us=300"
 	qscenario trace-range shared-anon
 	trace_events trace-range
@@ -368,12 +372,14 @@ if [ -e "$EV/enable" ]; then
 	echo 1000 >/sys/module/migrace/parameters/max_delay_us
 	check "delay fidelity: max_delay_us lowered to 100 under delay_us=800: none shorter, median under 200 us" \
 		clamped 100000
-	ctl "disarm freeze"
+	ctl "disarm all"
 else
-	skip "tracepoints: an event per hit and per widening, per stray pass and stray ref" "no tracefs events/migrace"
-	skip "delay fidelity: min_us=100 max_us=300 drawn from the range, none shorter" "no tracefs events/migrace"
+	# No tracefs at all: a guest without tracing. (events/migrace missing
+	# with tracefs there fails above: the module's events are gone.)
+	skip "tracepoints: an event per hit and per widening, per stray pass and stray ref" "no tracefs"
+	skip "delay fidelity: min_us=100 max_us=300 drawn from the range, none shorter" "no tracefs"
 	skip "delay fidelity: max_delay_us lowered to 100 under delay_us=800: none shorter, median under 200 us" \
-		"no tracefs events/migrace"
+		"no tracefs"
 fi
 
 # -- each window x each policy moves its counters in its matching scenario --

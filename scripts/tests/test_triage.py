@@ -107,6 +107,54 @@ def empty_cell_is_no_result() -> None:
 
 
 @test
+def killed_driver_empty_json() -> None:
+    """report: an empty run JSON (a driver killed) is a missing run, not a traceback"""
+    top = fresh()
+    rdir = os.path.join(top, "cells", "6.12-arm64", "runs")
+    name = sorted(n for n in os.listdir(rdir) if n.endswith(".json"))[0]
+    open(os.path.join(rdir, name), "w").close()
+    r = report(top)
+    expect(r.returncode == 3, f"exit {r.returncode}, want 3: {r.stderr[-300:]}")
+    expect("arm64 6.12: did NOT run: 11 of 12 driver runs came back" in md(top), "no 'did NOT run'")
+
+
+def set_call_errors(top: str, cell: str, mode: str, n: int) -> None:
+    rdir = os.path.join(top, "cells", cell, "runs")
+    for name in os.listdir(rdir):
+        if name.startswith(f"{mode}.") and name.endswith(".json"):
+            path = os.path.join(rdir, name)
+            with open(path, encoding="utf-8") as f:
+                rep = json.load(f)
+            rep["migration"]["call_errors"] = n
+            rep["verdict"], rep["reason"] = "fail", f"move_pages() failed on {n} call(s) (EACCES {n})"
+            with open(path, "w", encoding="utf-8") as f:
+                json.dump(rep, f)
+
+
+@test
+def call_errors_are_no_figures() -> None:
+    """report: runs whose move_pages() calls failed are left out, said so, and no rule holds on them"""
+    top = fresh()
+    set_call_errors(top, "6.12-x86_64", "none", 7)
+    r = report(top, "x86_64/6.12/none<0.05")
+    expect(r.returncode == 1, f"exit {r.returncode}, want 1 (the rule cannot hold)")
+    expect("x86_64 6.12 none shared-anon: 7 move_pages() call(s) failed" in md(top), "not listed")
+
+
+@test
+def failed_guest_no_rows_no_rules() -> None:
+    """report: a cell whose guest failed gives no rows and no rule holds on it"""
+    top = fresh()
+    with open(os.path.join(top, "cells", "6.12-arm64", "lab.rc"), "w") as f:
+        f.write("124\n")
+    r = report(top, "arm64/6.12/none>0.05")
+    expect(r.returncode == 3, f"exit {r.returncode}, want 3")
+    expect("`arm64/6.12/none>0.05`: FAILED (matched no cell that ran)" in md(top), "rule held")
+    expect("| arm64 | 6.12.95+deb12-arm64 |" not in md(top), "arm64 rows still there")
+    expect("shared_anon fail" not in md(top), "the failed guest's selftest still shown")
+
+
+@test
 def json_numbers() -> None:
     """report: triage.json has every number, the QEMU version and vCPUs"""
     top = fresh()
@@ -229,7 +277,8 @@ def triage_usage() -> None:
                        (["--repeats", "0"], "--repeats '0' must be a whole number in 1..20"),
                        (["--cpus", "3"], "--cpus '3' must be even"),
                        (["--expect", "arm64/6.12/nonee>0.05"], "unknown mode 'nonee'"),
-                       (["--frobnicate"], "unknown option '--frobnicate'")):
+                       (["--frobnicate"], "unknown option '--frobnicate'"),
+                       (["--arch"], "--arch needs a value")):
         r = run(os.path.join(SCRIPTS, "lab"), "triage", *args, env=env)
         expect(r.returncode == 2 and want in r.stderr, f"{args}: exit {r.returncode}: {r.stderr}")
         expect(not os.listdir(env["MIGRACE_CACHE"]), f"{args}: wrote to the cache")
@@ -326,7 +375,7 @@ def guest_script() -> None:
         f.write("0\n")
     rr = report(top)
     expect(rr.returncode == 0, f"report exit {rr.returncode}: {rr.stderr}")
-    expect("| arm64 | 6.12 | `fake` of fake | shared_anon fail |" in md(top), md(top))
+    expect("| arm64 | 6.12 | `fake` of fake | shared_anon fail (exit 1) |" in md(top), md(top))
 
 
 def main() -> int:
