@@ -329,8 +329,9 @@ events_match() {
 		[ "$refs" = "$(stat stray_refs)" ]
 }
 # in_range LO HI: every widening at least LO ns; 10% of them below the
-# middle and 10% above (the range is drawn from); 90% within HI + 100 us
-# (an interrupt inside the busy-wait adds to it).
+# middle and 10% above (the range is drawn from); 90% within twice HI
+# (interrupts and host preemption inside the busy-wait add to it: the debug
+# kernel's p90 was 420 us for HI 300 us; the cap, 1000 us, is far above).
 in_range() {
 	traced_ns freeze >/tmp/ns
 	mid=$((($1 + $2) / 2))
@@ -340,7 +341,7 @@ in_range() {
 		"p90 $(pct /tmp/ns 90) ns, below $mid: $low"
 	[ "$all" -gt 0 ] && [ "$(pct /tmp/ns 0)" -ge "$1" ] &&
 		[ $((low * 10)) -ge "$all" ] && [ $(((all - low) * 10)) -ge "$all" ] &&
-		[ "$(pct /tmp/ns 90)" -le $(($2 + 100000)) ]
+		[ "$(pct /tmp/ns 90)" -le $(($2 * 2)) ]
 }
 # clamped CAP: every widening at least CAP ns, the median under twice it.
 clamped() {
