@@ -644,6 +644,8 @@ def markdown(doc: dict) -> str:
 # --- plots ---------------------------------------------------------------------------
 
 def plots(top: str, groups: list[dict]) -> dict:
+    if os.environ.get("TRIAGE_PLOTS") == "0":
+        return {"skipped": "TRIAGE_PLOTS=0"}
     try:
         import matplotlib
         matplotlib.use("Agg")

@@ -8,8 +8,9 @@ set -u
 OUT=/out/results.tap
 D=/sys/kernel/debug/migrace
 SECS=${MIGRACE_SECONDS:-4}
-# Runs that only show a counter moving, not a rate: shorter.
-QSECS=$((SECS > 2 ? 2 : SECS))
+# Runs that only show a counter moving, not a rate: shorter (2 s, or 1 s
+# where the rate runs take 2 s).
+QSECS=$((SECS > 2 ? 2 : 1))
 # Two THPs, not the driver's eight: one move_pages() call of eight split THPs
 # (4096 PTE clears, each flushed by IPI) took 8-11 s under TCG.
 SPLIT="deferred-split --pages 2"
@@ -295,9 +296,11 @@ check "entry-wait: waiters attributed" sh -c "grep -q '^taker=entry-wait' $D/att
 TR=/sys/kernel/tracing
 [ -e "$TR/trace" ] || mount -t tracefs nodev "$TR" 2>/dev/null
 EV=$TR/events/migrace
-# traced_ns W: the widened_ns of W's traced hits that widened, sorted.
+TRACE=/dev/null
+# traced_ns W: the widened_ns of W's traced hits that widened, sorted (from
+# the copy trace_events kept: reading tracefs is slow on the debug kernel).
 traced_ns() {
-	sed -n "s/.* window=$1 widened_ns=\([0-9]*\) .*/\1/p" "$TR/trace" | awk '$1 > 0' | sort -n
+	sed -n "s/.* window=$1 widened_ns=\([0-9]*\) .*/\1/p" "$TRACE" | awk '$1 > 0' | sort -n
 }
 # pct FILE P: the P-th percentile of a sorted file (nothing if empty; P 0:
 # the first line, the minimum).
@@ -306,20 +309,21 @@ pct() {
 	[ "$lines" -gt 0 ] && sed -n "$(((lines * $2 + 99) / 100 > 0 ? (lines * $2 + 99) / 100 : 1))p" "$1"
 }
 overruns() { cat "$TR"/per_cpu/cpu*/stats | awk '/^overrun:/ { s += $2 } END { print s + 0 }'; }
-# trace_events TAG: this run's events, kept in /out.
+# trace_events TAG: this run's events, kept in /out (TRACE).
 trace_events() {
 	echo 0 >"$EV/enable"
-	cp "$TR/trace" "/out/$1.trace"
-	echo "# $1: $(grep -c migrace_window_hit "/out/$1.trace") hit events," \
-		"$(grep -c migrace_stray_ref "/out/$1.trace") stray events, overrun $(overruns)" | tee -a "$OUT"
+	TRACE=/out/$1.trace
+	cp "$TR/trace" "$TRACE"
+	echo "# $1: $(grep -c migrace_window_hit "$TRACE") hit events," \
+		"$(grep -c migrace_stray_ref "$TRACE") stray events, overrun $(overruns)" | tee -a "$OUT"
 }
 # events_match: one hit event per freeze hit, widened_ns > 0 per widening;
 # one stray event per stray pass, observed - expected summing to stray_refs.
 events_match() {
-	hits=$(grep -c 'window=freeze ' "$TR/trace")
+	hits=$(grep -c 'window=freeze ' "$TRACE")
 	wide=$(traced_ns freeze | wc -l)
-	strays=$(grep -c migrace_stray_ref "$TR/trace")
-	refs=$(sed -n 's/.*observed=\([0-9]*\) expected=\([0-9]*\).*/\1 \2/p' "$TR/trace" |
+	strays=$(grep -c migrace_stray_ref "$TRACE")
+	refs=$(sed -n 's/.*observed=\([0-9]*\) expected=\([0-9]*\).*/\1 \2/p' "$TRACE" |
 		awk '{ s += $1 - $2 } END { print s + 0 }')
 	echo "hits $hits/$(stat window.freeze.hits) widened $wide/$(stat window.freeze.widened)" \
 		"stray passes $strays/$(stat stray_passes) refs $refs/$(stat stray_refs) overrun $(overruns)"
@@ -350,7 +354,7 @@ clamped() {
 	[ -s /tmp/ns ] && [ "$(pct /tmp/ns 0)" -ge "$1" ] && [ "$(pct /tmp/ns 50)" -lt $(($1 * 2)) ]
 }
 if [ -d "$TR/events" ]; then
-	echo 4096 >"$TR/buffer_size_kb"
+	echo 1024 >"$TR/buffer_size_kb"
 	echo >"$TR/trace"
 	echo 1 >"$EV/enable"
 	# Where the kernel defers the flush, nothing fails without it forced

@@ -47,11 +47,12 @@ def fresh() -> str:
     return os.path.join(d, "run")
 
 
-def report(top: str, *rules: str) -> subprocess.CompletedProcess:
+def report(top: str, *rules: str, plots: bool = False) -> subprocess.CompletedProcess:
+    """The report of TOP; without plots (matplotlib's import is most of its time)."""
     args = [PY, REPORT, "report", top]
     for r in rules:
         args += ["--expect", r]
-    return run(*args)
+    return run(*args, env=None if plots else {"TRIAGE_PLOTS": "0"})
 
 
 def md(top: str) -> str:
@@ -224,7 +225,7 @@ def selftest_not_run() -> None:
 def plots_or_reason() -> None:
     """report: both PNG plots, or triage.md says why there are none"""
     top = fresh()
-    report(top)
+    report(top, plots=True)
     text = md(top)
     if "Not drawn: python3-matplotlib is missing" in text:
         return
