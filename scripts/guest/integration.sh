@@ -14,7 +14,7 @@ QSECS=$((SECS > 2 ? 2 : 1))
 # Two THPs, not the driver's eight: one move_pages() call of eight split THPs
 # (4096 PTE clears, each flushed by IPI) took 8-11 s under TCG.
 SPLIT="deferred-split --pages 2"
-PLAN=94
+PLAN=95
 n=0
 
 say() { echo "$*" | tee -a "$OUT"; }
@@ -504,6 +504,24 @@ check "--expect-race without the module: exit 1, the race unknown" \
 		grep -q 'race unknown (--expect-race)' /tmp/race.txt"
 check "verbs without the module exit 4 with a message" \
 	sh -c "migrace stats; test \$? = 4 && migrace stats 2>&1 | grep -q 'module not loaded'"
+
+# -- a cpuset that allows one memory node: a skip that says so, never a
+# run whose failures are EACCES taken for a race --
+CG=/sys/fs/cgroup
+[ -e "$CG/cgroup.controllers" ] || mount -t cgroup2 none "$CG" 2>/dev/null
+if grep -qw cpuset "$CG/cgroup.controllers" 2>/dev/null &&
+	echo +cpuset >"$CG/cgroup.subtree_control" 2>/dev/null && mkdir -p "$CG/one-node" &&
+	echo 0 >"$CG/one-node/cpuset.mems"; then
+	sh -c "echo \$\$ >$CG/one-node/cgroup.procs && exec migrace run shared-anon --seconds 1" \
+		>/out/cpuset.txt 2>&1
+	rc=$?
+	check "a cpuset allowing node 0 only: a skip (exit 4) naming the cpuset" \
+		sh -c "[ $rc = 4 ] && grep -q 'allowed by this task.s cpuset' /out/cpuset.txt ||
+			{ echo 'exit $rc'; cat /out/cpuset.txt; false; }"
+	rmdir "$CG/one-node"
+else
+	skip "a cpuset allowing node 0 only: a skip (exit 4) naming the cpuset" "no cgroup2 cpuset controller"
+fi
 
 # -- the driver cleans up after itself --
 migrace run shared-anon --seconds 60 >/dev/null 2>&1 &
