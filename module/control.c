@@ -73,6 +73,11 @@ static const char *const migrace_target_words[] = {
 	[MIGRACE_TARGET_COMM]	= "comm",
 };
 
+const char *migrace_target_word(enum migrace_target_kind kind)
+{
+	return migrace_target_words[kind];
+}
+
 static int migrace_bad(const char **bad, const char *tok)
 {
 	*bad = tok;

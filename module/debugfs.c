@@ -170,9 +170,32 @@ static int attribution_show(struct seq_file *m, void *v)
 	return 0;
 }
 
+/* The targets as the control lines that set them; empty: nobody. */
+static int targets_show(struct seq_file *m, void *v)
+{
+	const struct migrace_targets *ts;
+	const struct migrace_target *t;
+	unsigned int i;
+
+	rcu_read_lock();
+	ts = rcu_dereference(migrace_targets);
+	if (ts && ts->all)
+		seq_puts(m, "target all\n");
+	for (i = 0; ts && i < ts->nr; i++) {
+		t = &ts->t[i];
+		if (t->kind == MIGRACE_TARGET_COMM)
+			seq_printf(m, "target comm %s\n", t->comm);
+		else
+			seq_printf(m, "target %s %d\n", migrace_target_word(t->kind), t->id);
+	}
+	rcu_read_unlock();
+	return 0;
+}
+
 DEFINE_SHOW_ATTRIBUTE(migrace_stats);
 DEFINE_SHOW_ATTRIBUTE(migrace_windows);
 DEFINE_SHOW_ATTRIBUTE(attribution);
+DEFINE_SHOW_ATTRIBUTE(targets);
 
 int migrace_debugfs_init(void)
 {
@@ -183,6 +206,7 @@ int migrace_debugfs_init(void)
 	debugfs_create_file("stats", 0400, migrace_dir, NULL, &migrace_stats_fops);
 	debugfs_create_file("windows", 0400, migrace_dir, NULL, &migrace_windows_fops);
 	debugfs_create_file("attribution", 0400, migrace_dir, NULL, &attribution_fops);
+	debugfs_create_file("targets", 0400, migrace_dir, NULL, &targets_fops);
 	return 0;
 }
 

@@ -159,6 +159,9 @@ struct migrace_targets {
 	struct rcu_head rcu;
 };
 
+/** migrace_target_word() - the control grammar's word for @kind ("pid"...) */
+const char *migrace_target_word(enum migrace_target_kind kind);
+
 /** migrace_targets_match() - is @task one of @ts (NULL @ts: nobody)? */
 bool migrace_targets_match(const struct migrace_targets *ts,
 			   struct task_struct *task);

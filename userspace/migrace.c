@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "args.h"
 #include "lib.h"
@@ -112,27 +113,6 @@ static int cmd_reset(int argc, char **argv)
 	return e ? e : write_lines(line);
 }
 
-static int cmd_target(int argc, char **argv)
-{
-	char lines[1024];
-	int e;
-
-	if (argc >= 2 && !strcmp(argv[1], "list")) {
-		e = no_args(argc - 1, argv + 1);
-		if (!e)
-			e = need_module();
-		if (e)
-			return e;
-		fprintf(stderr, "migrace: target list: the module has no file that shows its "
-			"targets (`run` sets its own and clears them after)\n");
-		return EXIT_SKIP;
-	}
-	e = args_compose_target(argc, argv, lines, sizeof(lines), stderr);
-	if (!e)
-		e = need_module();
-	return e ? e : write_lines(lines);
-}
-
 static char *read_module_file(const char *name)
 {
 	char path[512], *text = read_text(debugfs_path(path, sizeof(path), name));
@@ -158,6 +138,42 @@ static int read_verb(int argc, char **argv, const char *file, char **text)
 	if (*text)
 		return 0;
 	return errno == EACCES || errno == EPERM ? EXIT_USAGE : EXIT_FAIL;
+}
+
+/* The module's targets file as is: one control line a target, nothing: nobody. */
+static int target_list(int argc, char **argv)
+{
+	char path[512], *text;
+	int e = no_args(argc, argv);
+
+	if (!e)
+		e = need_module();
+	if (e)
+		return e;
+	if (access(debugfs_path(path, sizeof(path), "targets"), F_OK)) {
+		fprintf(stderr, "migrace: target list: this module has no %s (older than the "
+			"driver)\n", path);
+		return EXIT_SKIP;
+	}
+	text = read_module_file("targets");
+	if (!text)
+		return errno == EACCES || errno == EPERM ? EXIT_USAGE : EXIT_FAIL;
+	fputs(text, stdout);
+	free(text);
+	return EXIT_PASS;
+}
+
+static int cmd_target(int argc, char **argv)
+{
+	char lines[1024];
+	int e;
+
+	if (argc >= 2 && !strcmp(argv[1], "list"))
+		return target_list(argc - 1, argv + 1);
+	e = args_compose_target(argc, argv, lines, sizeof(lines), stderr);
+	if (!e)
+		e = need_module();
+	return e ? e : write_lines(lines);
 }
 
 static int cmd_stats(int argc, char **argv)
@@ -240,7 +256,7 @@ static const struct verb verbs[] = {
 	  "add SPEC...: one `target KIND ID` line per SPEC (pid:N, tgid:N, pgid:N,\n"
 	  "  comm:NAME or all); the module keeps at most 8 targets.\n"
 	  "clear: `target clear`, no targets (the state at load).\n"
-	  "list: not available: the module has no file that shows its targets (exit 4).\n"
+	  "list: the module's targets, as the control lines that set them (none: nobody).\n"
 	  "`run` replaces the targets with its own process group and clears them after.\n" },
 	{ "help", cmd_help, "help [VERB] | version", "General usage, or one verb's.\n" },
 	{ "version", cmd_version, NULL, "The tool's version, as in every report.\n" },

@@ -14,7 +14,7 @@ QSECS=$((SECS > 2 ? 2 : 1))
 # Two THPs, not the driver's eight: one move_pages() call of eight split THPs
 # (4096 PTE clears, each flushed by IPI) took 8-11 s under TCG.
 SPLIT="deferred-split --pages 2"
-PLAN=95
+PLAN=96
 n=0
 
 say() { echo "$*" | tee -a "$OUT"; }
@@ -468,6 +468,8 @@ check "deferred-split: splits inside the targeted scan widened" \
 # may stay in the in-flight set once the migrations are over.
 ctl reset
 ctl "target comm migrace"
+check "migrace target list shows the module's targets file: target comm migrace" \
+	sh -c "[ \"\$(migrace target list)\" = 'target comm migrace' ]"
 # shellcheck disable=SC2086
 MIGRACE_DEBUGFS=/nonexistent migrace run $SPLIT --seconds "$QSECS" >/out/split-left.txt 2>&1
 cp "$D/stats" /out/split-left.stats

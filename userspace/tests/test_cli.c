@@ -105,7 +105,7 @@ static const struct cli_case usage_cases[] = {
 	{ "run -h", "run -h", 0, "  --seconds S ", NULL },
 	{ "run SCENARIO --help", "run thp --pages 2 --help", 0, "usage: migrace run", NULL },
 	{ "help disarm", "help disarm", 0, "usage: migrace disarm [WINDOW|all]\n", NULL },
-	{ "help target", "help target", 0, "list: not available", NULL },
+	{ "help target", "help target", 0, "list: the module's targets, as the control lines", NULL },
 	{ "help unknown", "help frob", 2, NULL, "unknown verb 'frob'" },
 	{ "arm --help", "arm --help", 0, "usage: migrace arm WINDOW", NULL },
 	{ "--help", "--help", 0, "`migrace help VERB`", NULL },
@@ -249,6 +249,7 @@ static char *fake_debugfs(void)
 		       "# entry-wait: widens a fault waiting; at -; from 2018; kernels 5.17+\n");
 	tap_write_file(tap_path("debugfs/attribution"),
 		       "taker=gup kind=anon hits=3\n  get_user_pages+0x1/0x2\n");
+	tap_write_file(tap_path("debugfs/targets"), "target pgid 77\ntarget comm bash\n");
 	unlink(tap_path("debugfs/control"));	/* may be a symlink left by another case */
 	tap_write_file(tap_path("debugfs/control"), "");
 	snprintf(env, sizeof(env), "MIGRACE_DEBUGFS=%s", dir);
@@ -263,8 +264,7 @@ static const struct cli_case fake_module_cases[] = {
 	{ "windows notes", "windows", 0, "missing:migration_entry_wait_on_locked\n"
 	  "# pte-clear: widens try_to_migrate_one(); at ptep_clear_flush; from 2024; kernels 6.1\n"
 	  "# entry-wait: widens a fault waiting; at -; from 2018; kernels 5.17+\n", NULL },
-	{ "target list", "target list", 4, NULL, "target list: the module has no file that "
-	  "shows its targets" },
+	{ "target list", "target list", 0, "target pgid 77\ntarget comm bash\n", NULL },
 	{ "attribution", "attribution", 0, "taker=gup kind=anon hits=3\n  get_user_pages", NULL },
 };
 
