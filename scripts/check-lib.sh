@@ -91,8 +91,8 @@ tap_name() {
 # A stage by name: K-ARCH is the guest suite on kernel K of the matrix.
 run_stage() {
 	case $1 in
-	# 2 s scenarios on the other kernels (3 s on 6.1) keep a cached run
-	# within 20 minutes.
+	# 2 s scenarios (1 s where a counter only has to move) keep a cached
+	# run within 20 minutes.
 	*-x86_64 | *-arm64) guest_stage "${1##*-}" "${1%-*}" "${MIGRACE_SECONDS:-2}" ;;
 	*) "stage_$1" ;;
 	esac
@@ -192,8 +192,6 @@ stage_build() {
 	run_test "build: dkms.conf's version is module/version.h's" "$TOP/scripts/dkms-check" version
 	run_test "build: dkms add + build against 6.1's x86_64 headers (private DKMS tree)" \
 		"$TOP/scripts/dkms-check" build 6.1
-	run_test "build: dkms add + build against 6.12's x86_64 headers (private DKMS tree)" \
-		"$TOP/scripts/dkms-check" build 6.12
 	run_test "build: dkms refuses a kernel without CONFIG_KPROBES (BUILD_EXCLUSIVE_CONFIG)" \
 		"$TOP/scripts/dkms-check" exclude
 }
@@ -258,11 +256,11 @@ guest_stage() {
 }
 
 stage_x86_64() {
-	guest_stage x86_64 6.1 "${MIGRACE_SECONDS:-3}"
+	guest_stage x86_64 6.1 "${MIGRACE_SECONDS:-2}"
 }
 
 stage_arm64() {
-	guest_stage arm64 6.1 "${MIGRACE_SECONDS:-3}"
+	guest_stage arm64 6.1 "${MIGRACE_SECONDS:-2}"
 }
 
 stage_kunit() {
@@ -350,7 +348,7 @@ stage_triage() {
 	local out=$RESULTS/triage rc=0 r args=()
 	for r in "${TRIAGE_RULES[@]}"; do args+=(--expect "$r"); done
 	rm -rf "$out"
-	"$LAB" triage --quick --kernel 6.12 --out "$out" "${args[@]}" >"$out.log" 2>&1 || rc=$?
+	"$LAB" triage --quick --kernel 6.12 --seconds 2 --out "$out" "${args[@]}" >"$out.log" 2>&1 || rc=$?
 	for r in "${TRIAGE_RULES[@]}"; do
 		if grep -qF "triage: expect $r: held" "$out.log"; then
 			t_ok "triage: $r"
