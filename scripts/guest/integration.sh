@@ -333,9 +333,10 @@ events_match() {
 		[ "$refs" = "$(stat stray_refs)" ]
 }
 # in_range LO HI: at least 20 widenings, every one at least LO ns; 10% below the
-# middle and 10% above (the range is drawn from); 90% within twice HI
-# (interrupts and host preemption inside the busy-wait add to it: the debug
-# kernel's p90 was 420 us for HI 300 us; the cap, 1000 us, is far above).
+# middle and 10% above (the range is drawn from); the median within twice HI
+# (interrupts and host preemption inside the busy-wait lengthen some: the
+# debug kernel's p90 reached 740 us for HI 300 us; a widening is never
+# shorter than asked, so with HI ignored, at the 1000 us cap, this fails).
 in_range() {
 	traced_ns freeze >/tmp/ns
 	mid=$((($1 + $2) / 2))
@@ -345,7 +346,7 @@ in_range() {
 		"p90 $(pct /tmp/ns 90) ns, below $mid: $low"
 	[ "$all" -ge 20 ] && [ "$(pct /tmp/ns 0)" -ge "$1" ] &&
 		[ $((low * 10)) -ge "$all" ] && [ $(((all - low) * 10)) -ge "$all" ] &&
-		[ "$(pct /tmp/ns 90)" -le $(($2 * 2)) ]
+		[ "$(pct /tmp/ns 50)" -le $(($2 * 2)) ]
 }
 # clamped CAP: every widening at least CAP ns, the median under twice it.
 clamped() {
@@ -396,11 +397,16 @@ else
 fi
 
 # -- each window x each policy moves its counters in its matching scenario --
+# 1 s; deferred-split SECS: its hits need a THP queued for splitting and the
+# shrinker to find it (none in one 1 s run on the debug kernel).
+matrix_secs() {
+	if [ "$1" = deferred-split ]; then echo "$SECS"; else echo 1; fi
+}
 matrix() {
 	w=$1 scen=$2 pol=$3
 	ctl reset
 	# shellcheck disable=SC2086 # $scen: the scenario and its options
-	migrace run $scen --seconds 1 --window "$w" --policy "$pol" >"/out/m-$w-${pol%% *}.txt" 2>&1
+	migrace run $scen --seconds "$(matrix_secs "$w")" --window "$w" --policy "$pol" >"/out/m-$w-${pol%% *}.txt" 2>&1
 	hits=$(stat "window.$w.hits")
 	widened=$(stat "window.$w.widened")
 	if [ "$pol" = count ]; then
