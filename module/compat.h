@@ -11,6 +11,7 @@
 #include <linux/kprobes.h>
 #include <linux/migrate.h>
 #include <linux/rmap.h>
+#include <linux/sched.h>
 #include <linux/version.h>
 #include <linux/mm.h>
 #include <linux/swap.h>
@@ -131,6 +132,11 @@ static inline bool migrace_set_kernel_argument(struct pt_regs *regs,
 	return false;
 #endif
 }
+
+/* On a CPU or queued for one (not sleeping); ->state before 5.14. */
+#ifndef task_is_running
+#define task_is_running(t)	(READ_ONCE((t)->state) == TASK_RUNNING)
+#endif
 
 /* 7.x returns plain 0 for a migrated folio. */
 #ifndef MIGRATEPAGE_SUCCESS

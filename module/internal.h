@@ -135,6 +135,8 @@ struct migrace_window {
 	atomic64_t fresh_holds;
 	atomic64_t fresh_met;
 	atomic64_t fresh_ns;
+	atomic64_t extended;
+	atomic64_t extended_met;
 };
 
 extern struct migrace_window migrace_windows[];
@@ -154,6 +156,9 @@ int migrace_windows_show(struct seq_file *m, void *v);
  * @pte maps, if current is migrating it; *@folio is set with it
  */
 struct migrace_inflight *migrace_own_cleared(pte_t pte, struct folio **folio);
+
+/** migrace_taker_note() - current brought a reference to a folio in flight */
+void migrace_taker_note(void);
 
 /** migrace_flush_forced() - is pte-clear armed with flush=immediate? */
 bool migrace_flush_forced(void);

@@ -272,8 +272,10 @@ static void taker_seen(enum migrace_taker taker, struct folio *folio, bool holds
 	/* The migrator's own waits (folio lock, lookups) take nothing from it. */
 	if (!slot || READ_ONCE(slot->owner) == current)
 		return;
-	if (holds_ref)
+	if (holds_ref) {
 		atomic_inc(&slot->takers);
+		migrace_taker_note();
+	}
 	migrace_attribute(taker, folio);
 }
 

@@ -75,6 +75,9 @@ static void stats_show_window(struct seq_file *m, struct migrace_window *w)
 		   atomic64_read(&w->fresh_holds));
 	seq_printf(m, "window.%s.fresh_met: %lld\n", w->name, atomic64_read(&w->fresh_met));
 	seq_printf(m, "window.%s.fresh_ns: %lld\n", w->name, atomic64_read(&w->fresh_ns));
+	seq_printf(m, "window.%s.extended: %lld\n", w->name, atomic64_read(&w->extended));
+	seq_printf(m, "window.%s.extended_met: %lld\n", w->name,
+		   atomic64_read(&w->extended_met));
 }
 
 int migrace_stats_show(struct seq_file *m, void *v)

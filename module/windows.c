@@ -10,8 +10,10 @@
  * budget per second; past the budget the window disarms itself.
  */
 #include <linux/kernel.h>
+#include <linux/pid.h>
 #include <linux/prandom.h>
 #include <linux/random.h>
+#include <linux/sched.h>
 #include <linux/sched/clock.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
@@ -101,36 +103,88 @@ static bool rendezvous_worth(struct migrace_window *w, struct migrace_hit *hit)
 }
 
 /*
- * Hold until a reference taker reaches the folio or @timeout_ns passes.
- * Causal signals only: a taker probe (folio lock sleeper, page-cache lookup,
- * GUP) bumped @slot->takers, or the refcount exceeds what the migration
- * accounts for. The migrator holds the folio lock here, and fault-around
- * skips locked folios before taking a reference, so an excess reference is
- * one the refcount check will trip on. Return: the time held; *@met set.
+ * The task that last brought a reference to a folio in flight, and when
+ * (local_clock() of its CPU). A rendezvous hold that reaches its timeout
+ * keeps waiting while that reader is runnable: preempted, or in a VM its
+ * vCPU not running on the host, rather than gone somewhere else.
  */
-static u64 widen_rendezvous(struct migrace_hit *hit, u64 timeout_ns, bool *met)
+static atomic_t last_taker_pid;
+static atomic64_t last_taker_ns;
+
+void migrace_taker_note(void)
+{
+	atomic_set(&last_taker_pid, task_pid_nr(current));
+	atomic64_set(&last_taker_ns, local_clock());
+}
+
+/* Is the last taker, if seen within a second of @now, still runnable? */
+static bool taker_runnable(u64 now)
+{
+	pid_t nr = atomic_read(&last_taker_pid);
+	struct task_struct *t;
+	bool runnable;
+
+	if (!nr || (s64)(now - atomic64_read(&last_taker_ns)) > NSEC_PER_SEC)
+		return false;
+	rcu_read_lock();
+	t = pid_task(find_pid_ns(nr, &init_pid_ns), PIDTYPE_PID);
+	runnable = t && t != current && task_is_running(t);
+	rcu_read_unlock();
+	return runnable;
+}
+
+/*
+ * Hold until a reference taker reaches the folio, or @timeout_ns passes
+ * with no reader runnable, or @cap_ns passes. Causal signals only: a taker
+ * probe (folio lock sleeper, page-cache lookup, GUP) bumped @slot->takers,
+ * or the refcount exceeds what the migration accounts for. The migrator
+ * holds the folio lock here, and fault-around skips locked folios before
+ * taking a reference, so an excess reference is one the refcount check will
+ * trip on. Return: the time held; *@met set, *@extended if past @timeout_ns.
+ */
+static u64 widen_rendezvous(struct migrace_hit *hit, u64 timeout_ns,
+			    u64 cap_ns, bool *met, bool *extended)
 {
 	int takers0 = atomic_read(&hit->slot->takers);
 	u64 t0 = local_clock(), t;
 
-	do {
+	*extended = false;
+	for (;;) {
 		cpu_relax();
 		t = local_clock() - t0;
 		*met = atomic_read(&hit->slot->takers) != takers0 ||
 		       folio_ref_count(hit->folio) > hit->base;
-	} while (!*met && t < timeout_ns);
+		if (*met || t >= cap_ns)
+			break;
+		if (t < timeout_ns)
+			continue;
+		if (!taker_runnable(t0 + t))
+			break;
+		*extended = true;
+	}
 	return t;
 }
 
-/* A fresh hold: one that began with nobody there. */
+/*
+ * A fresh hold: one that began with nobody there. It may run past
+ * @timeout_ns up to max_delay_us while a reader is runnable.
+ */
 static u64 window_rendezvous(struct migrace_window *w, struct migrace_hit *hit,
 			     u64 timeout_ns, bool *met)
 {
-	u64 spent = widen_rendezvous(hit, timeout_ns, met);
+	u64 cap = (u64)READ_ONCE(migrace_max_delay_us) * NSEC_PER_USEC;
+	bool extended;
+	u64 spent;
 
+	spent = widen_rendezvous(hit, timeout_ns, max(cap, timeout_ns), met,
+				 &extended);
 	atomic64_inc(*met ? &w->met : &w->timeouts);
 	if (*met)
 		atomic64_inc(&w->fresh_met);
+	if (extended)
+		atomic64_inc(&w->extended);
+	if (extended && *met)
+		atomic64_inc(&w->extended_met);
 	atomic64_inc(&w->fresh_holds);
 	atomic64_add(spent, &w->fresh_ns);
 	return spent;
@@ -413,6 +467,8 @@ void migrace_windows_reset(void)
 		atomic64_set(&w->skipped, 0);
 		atomic64_set(&w->fresh_holds, 0);
 		atomic64_set(&w->fresh_met, 0);
+		atomic64_set(&w->extended, 0);
+		atomic64_set(&w->extended_met, 0);
 		atomic64_set(&w->fresh_ns, 0);
 	}
 }

@@ -26,18 +26,22 @@ TARGETS = [("rendezvous failure rate per call", "rendezvous", "fail_rate", 0.99)
            ("reader arrived in fresh holds", "rendezvous", "fresh_met_rate", 0.90)]
 
 
-def parse(path: str) -> dict[str, list[Run]]:
-    """NAME -> one dict of counters per repeat, in repeat order."""
+def parse(path: str) -> tuple[dict[str, list[Run]], str]:
+    """NAME -> one dict of counters per repeat, in repeat order; and the
+    rendezvous policy (the `bench-policy` line)."""
     runs: dict[str, list[Run]] = {}
+    policy = "rendezvous timeout_us=1000"  # what bench.sh armed before it said
     with open(path, encoding="utf-8") as f:
         for line in f:
             parts = line.split()
+            if len(parts) >= 2 and parts[0] == "bench-policy":
+                policy = " ".join(parts[1:])
             if len(parts) < 3 or parts[0] != "bench":
                 continue
             vals = {k: int(v) if v.isdigit() else 0
                     for k, _, v in (kv.partition("=") for kv in parts[3:])}
             runs.setdefault(parts[1], []).append(vals)
-    return runs
+    return runs, policy
 
 
 def ratio(a: int, b: int) -> float | None:
@@ -52,6 +56,12 @@ METRICS: dict[str, Callable[[Run], float | None]] = {
                                      if r.get("fresh_holds") else None),
     "fresh_holds_per_call": lambda r: ratio(r.get("fresh_holds", 0), r.get("migrate_calls", 0)),
     "present_per_call": lambda r: ratio(r.get("present", 0), r.get("migrate_calls", 0)),
+    "timeout_rate": lambda r: ratio(r.get("timeouts", 0), r.get("fresh_holds", 0)),
+    # Holds kept past timeout_us while the last reader was runnable.
+    "extended_rate": lambda r: (ratio(r["extended"], r.get("fresh_holds", 0))
+                                if "extended" in r else None),
+    "extended_met_rate": lambda r: (ratio(r["extended_met"], r["extended"])
+                                    if r.get("extended") else None),
     "mean_hold_us": lambda r: r["widen_ns"] / r["widened"] / 1000 if r.get("widened") else None,
     "stray_pass_share": lambda r: ratio(r.get("stray_passes", 0), r.get("eagain", 0)),
     "calls": lambda r: r.get("calls"),
@@ -116,13 +126,27 @@ def table(entry: dict) -> list[str]:
     s, m = entry["summary"], entry["matching_delay"]
     rdv = s["rendezvous"]
     rows = [f"| baseline (no window): calls failing | {pct(s['baseline']['fail_rate'])} |",
-            f"| **rendezvous** (`timeout_us=1000`): calls failing | **{pct(rdv['fail_rate'])}** |",
+            f"| **rendezvous** (`{entry.get('policy', 'rendezvous timeout_us=1000')}`): calls failing | "
+            f"**{pct(rdv['fail_rate'])}** |",
             f"| reader arrived in a fresh hold (first-pass met) | {pct(rdv['fresh_met_rate'])} |",
             f"| mean fresh hold | {num(rdv['mean_fresh_hold_us'], ' µs')} |",
+            f"| fresh holds that timed out | {pct(rdv.get('timeout_rate'))} |",
+            f"| fresh holds kept past timeout_us (a reader runnable) | "
+            f"{pct(rdv.get('extended_rate'))} |",
+            f"| of those, ended by the reader's arrival | {pct(rdv.get('extended_met_rate'))} |",
             f"| fresh holds per migrate call | {num(rdv['fresh_holds_per_call'], '', '.2f')} |",
             f"| passes finding a reader present (no hold) per call | "
             f"{num(rdv['present_per_call'], '', '.2f')} |",
             f"| failed passes with a stray reference at the check | {pct(rdv['stray_pass_share'])} |"]
+    dflt = s.get("rendezvous-defaults")
+    if dflt:
+        rows += [f"| rendezvous at every default (`timeout_us=500`, `max_delay_us=1000`): "
+                 f"calls failing | {pct(dflt['fail_rate'])} |",
+                 f"| at every default: reader arrived in a fresh hold | "
+                 f"{pct(dflt['fresh_met_rate'])} |",
+                 f"| at every default: mean fresh hold | "
+                 f"{num(dflt['mean_fresh_hold_us'], ' µs')} |",
+                 f"| at every default: fresh holds that timed out | {pct(dflt['timeout_rate'])} |"]
     for name in sorted((n for n in s if n.startswith("delay-")), key=lambda n: int(n[6:])):
         rows.append(f"| blind delay {name[6:]} µs: calls failing | {pct(s[name]['fail_rate'])} |")
     if m["delay_us"] is not None:
@@ -193,7 +217,7 @@ def options(argv: list[str]) -> dict:
 
 def main(argv: list[str]) -> int:
     o = options(argv)
-    runs = parse(o["txt"])
+    runs, policy = parse(o["txt"])
     if "rendezvous" not in runs or "baseline" not in runs:
         print(f"bench-report: no rendezvous/baseline runs in {o['txt']}", file=sys.stderr)
         return 1
@@ -201,7 +225,8 @@ def main(argv: list[str]) -> int:
     entry = {"arch": o["arch"], "kernel": o["kernel"], "uname": o["uname"],
              "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
              "command": o["command"], "seconds": int(o["seconds"]) if o["seconds"] else None,
-             "repeats": len(runs["rendezvous"]), "readers": 1, "qemu": o["qemu"], "accel": "tcg",
+             "repeats": len(runs["rendezvous"]), "readers": 1, "policy": policy,
+             "qemu": o["qemu"], "accel": "tcg",
              "host": host(), "summary": summary, "matching_delay": matching_delay(summary),
              "cost": cost(runs), "runs": runs}
     entry["targets"] = targets(summary)

@@ -58,9 +58,13 @@ static bool recreate(struct dsplit *d, size_t p)
 	return true;
 }
 
+/*
+ * Re-create the units that are no THP now, then scan at once: from 6.12
+ * migrate_pages() splits a partially mapped THP it meets itself, so a scan
+ * that waits a period finds the queue mostly empty.
+ */
 bool dsplit_cycle(struct dsplit *d)
 {
-	shrink(d);
 	for (size_t p = 0; p < d->mem->npages; p++) {
 		if (__atomic_load_n(&d->stop, __ATOMIC_SEQ_CST))
 			break;
@@ -69,6 +73,7 @@ bool dsplit_cycle(struct dsplit *d)
 		if (!recreate(d, p))
 			return false;
 	}
+	shrink(d);
 	return true;
 }
 

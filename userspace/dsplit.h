@@ -51,8 +51,8 @@ struct dsplit {
 };
 
 /**
- * dsplit_cycle() - one cycle: write drop_caches, then re-create every unit
- * whose first page is no longer part of a THP. Return: false when a unit was
+ * dsplit_cycle() - one cycle: re-create every unit whose first page is no
+ * longer part of a THP, then write drop_caches. Return: false when a unit was
  * lost (st.error set): stop.
  */
 bool dsplit_cycle(struct dsplit *d);
