@@ -341,12 +341,13 @@ static int64_t window_stat(const struct report *r, const char *w, const char *fi
 
 /*
  * One line per rendezvous window that held (@name: its fresh_holds stat):
- * holds per migrate call, how many a reader met, the mean hold; and the
- * hits not held (a taker already there, or no taker path).
+ * holds per migrate call, how many a reader met, the mean hold; the hits
+ * not held (a taker already there, or no taker path); and the holds kept
+ * past timeout_us while the last reader was runnable.
  */
 static void table_holds(const struct report *r, const char *name, FILE *f)
 {
-	int64_t holds, met, ns, present, skipped, calls;
+	int64_t holds, met, ns, present, skipped, calls, ext;
 	char w[64];
 	int end = 0;
 
@@ -366,6 +367,10 @@ static void table_holds(const struct report *r, const char *name, FILE *f)
 		w, holds, calls ? (double)holds / calls : 0.0, met,
 		holds ? 100.0 * met / holds : 0.0, holds ? ns / 1e3 / holds : 0.0,
 		present, skipped);
+	ext = window_stat(r, w, "extended");
+	if (ext)
+		fprintf(f, "  %s: %" PRId64 " holds kept past timeout_us (a reader runnable),"
+			" met %" PRId64 "\n", w, ext, window_stat(r, w, "extended_met"));
 }
 
 static void table_migration(const struct report *r, FILE *f)
