@@ -422,14 +422,26 @@ fi
 matrix_secs() {
 	if [ "$1" = deferred-split ]; then echo "$SECS"; else echo 1; fi
 }
-matrix() {
-	w=$1 scen=$2 pol=$3
+# Splits seen by the driver (vmstat thp_split_page over the run).
+splits() { sed -n 's/^  delta thp_split_page *\([0-9]*\).*/\1/p' "/out/$1.txt"; }
+matrix_run() {
 	ctl reset
 	# shellcheck disable=SC2086 # $scen: the scenario and its options
 	migrace run $scen --seconds "$(matrix_secs "$w")" --window "$w" --policy "$pol" >"/out/m-$w-${pol%% *}.txt" 2>&1
+}
+matrix() {
+	w=$1 scen=$2 pol=$3
+	matrix_run
+	# arm64 7.2 sometimes splits no THP in a whole run (none queued, none
+	# split by migration): once more; then the window had nothing to see.
+	if [ "$w" = deferred-split ] && [ "$(splits "m-$w-${pol%% *}")" = 0 ]; then
+		matrix_run
+	fi
 	hits=$(stat "window.$w.hits")
 	widened=$(stat "window.$w.widened")
-	if [ "$pol" = count ]; then
+	if [ "$w" = deferred-split ] && [ "$(splits "m-$w-${pol%% *}")" = 0 ]; then
+		skip "matrix $w ${pol%% *}: hits" "no THP was split in two runs (vmstat thp_split_page +0)"
+	elif [ "$pol" = count ]; then
 		check "matrix $w count: hits counted, nothing widened" sh -c "[ $hits -gt 0 ] && [ $widened = 0 ]"
 	elif [ "$w" = deferred-split ] && [ "${pol%% *}" = rendezvous ]; then
 		# The split knows no folio in flight: nobody to wait for.
@@ -491,8 +503,6 @@ else
 		sh -c "[ $rc = 0 ] && [ ${offline_ok:-0} -gt 0 ] || { echo 'rc $rc offline_ok ${offline_ok:-none}'; false; }"
 fi
 
-# Splits seen by the driver (vmstat thp_split_page over the run).
-splits() { sed -n 's/^  delta thp_split_page *\([0-9]*\).*/\1/p' "/out/$1.txt"; }
 # shellcheck disable=SC2086
 qscenario scen-split $SPLIT --window deferred-split --policy "delay delay_us=200"
 # arm64 7.2 once split nothing in a whole 1 s run (no THP queued, none
