@@ -137,6 +137,7 @@ struct migrace_window {
 	atomic64_t fresh_ns;
 	atomic64_t extended;
 	atomic64_t extended_met;
+	atomic64_t queued_here;
 };
 
 extern struct migrace_window migrace_windows[];

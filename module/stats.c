@@ -78,6 +78,8 @@ static void stats_show_window(struct seq_file *m, struct migrace_window *w)
 	seq_printf(m, "window.%s.extended: %lld\n", w->name, atomic64_read(&w->extended));
 	seq_printf(m, "window.%s.extended_met: %lld\n", w->name,
 		   atomic64_read(&w->extended_met));
+	seq_printf(m, "window.%s.queued_here: %lld\n", w->name,
+		   atomic64_read(&w->queued_here));
 }
 
 int migrace_stats_show(struct seq_file *m, void *v)

@@ -105,8 +105,9 @@ static bool rendezvous_worth(struct migrace_window *w, struct migrace_hit *hit)
 /*
  * The task that last brought a reference to a folio in flight, and when
  * (local_clock() of its CPU). A rendezvous hold that reaches its timeout
- * keeps waiting while that reader is runnable: preempted, or in a VM its
- * vCPU not running on the host, rather than gone somewhere else.
+ * keeps waiting while that reader is runnable on another CPU (running, in a
+ * VM perhaps on a vCPU the host has paused, or preempted there), not while
+ * it waits for this CPU, which the hold keeps busy.
  */
 static atomic_t last_taker_pid;
 static atomic64_t last_taker_ns;
@@ -117,25 +118,39 @@ void migrace_taker_note(void)
 	atomic64_set(&last_taker_ns, local_clock());
 }
 
-/* Is the last taker, if seen within a second of @now, still runnable? */
-static bool taker_runnable(u64 now)
+/* Where the last taker is, as a hold reaches its timeout. */
+enum taker_where {
+	TAKER_GONE,		/* asleep, exited, or not seen for a second */
+	TAKER_RUNNING,		/* on another CPU (in a VM: maybe a paused vCPU) */
+	TAKER_QUEUED,		/* waiting for another CPU */
+	TAKER_QUEUED_HERE,	/* waiting for this CPU: the hold keeps it out */
+};
+
+static enum taker_where taker_where(u64 now)
 {
 	pid_t nr = atomic_read(&last_taker_pid);
+	enum taker_where where = TAKER_GONE;
 	struct task_struct *t;
-	bool runnable;
 
 	if (!nr || (s64)(now - atomic64_read(&last_taker_ns)) > NSEC_PER_SEC)
-		return false;
+		return TAKER_GONE;
 	rcu_read_lock();
 	t = pid_task(find_pid_ns(nr, &init_pid_ns), PIDTYPE_PID);
-	runnable = t && t != current && task_is_running(t);
+	if (t && t != current && task_is_running(t)) {
+		if (READ_ONCE(t->on_cpu))
+			where = TAKER_RUNNING;
+		else if (task_cpu(t) == raw_smp_processor_id())
+			where = TAKER_QUEUED_HERE;
+		else
+			where = TAKER_QUEUED;
+	}
 	rcu_read_unlock();
-	return runnable;
+	return where;
 }
 
 /*
  * Hold until a reference taker reaches the folio, or @timeout_ns passes
- * with no reader runnable, or @cap_ns passes. Causal signals only: a taker
+ * with no reader runnable elsewhere, or @cap_ns passes. Causal signals only: a taker
  * probe (folio lock sleeper, page-cache lookup, GUP) bumped @slot->takers,
  * or the refcount exceeds what the migration accounts for. The migrator
  * holds the folio lock here, and fault-around skips locked folios before
@@ -143,12 +158,14 @@ static bool taker_runnable(u64 now)
  * trip on. Return: the time held; *@met set, *@extended if past @timeout_ns.
  */
 static u64 widen_rendezvous(struct migrace_hit *hit, u64 timeout_ns,
-			    u64 cap_ns, bool *met, bool *extended)
+			    u64 cap_ns, bool *met, bool *extended,
+			    enum taker_where *where)
 {
 	int takers0 = atomic_read(&hit->slot->takers);
 	u64 t0 = local_clock(), t;
 
 	*extended = false;
+	*where = TAKER_GONE;
 	for (;;) {
 		cpu_relax();
 		t = local_clock() - t0;
@@ -158,7 +175,8 @@ static u64 widen_rendezvous(struct migrace_hit *hit, u64 timeout_ns,
 			break;
 		if (t < timeout_ns)
 			continue;
-		if (!taker_runnable(t0 + t))
+		*where = taker_where(t0 + t);
+		if (*where == TAKER_GONE || *where == TAKER_QUEUED_HERE)
 			break;
 		*extended = true;
 	}
@@ -167,18 +185,21 @@ static u64 widen_rendezvous(struct migrace_hit *hit, u64 timeout_ns,
 
 /*
  * A fresh hold: one that began with nobody there. It may run past
- * @timeout_ns up to max_delay_us while a reader is runnable.
+ * @timeout_ns up to max_delay_us while a reader is runnable elsewhere.
  */
 static u64 window_rendezvous(struct migrace_window *w, struct migrace_hit *hit,
 			     u64 timeout_ns, bool *met)
 {
 	u64 cap = (u64)READ_ONCE(migrace_max_delay_us) * NSEC_PER_USEC;
+	enum taker_where where;
 	bool extended;
 	u64 spent;
 
 	spent = widen_rendezvous(hit, timeout_ns, max(cap, timeout_ns), met,
-				 &extended);
+				 &extended, &where);
 	atomic64_inc(*met ? &w->met : &w->timeouts);
+	if (!*met && where == TAKER_QUEUED_HERE)
+		atomic64_inc(&w->queued_here);
 	if (*met)
 		atomic64_inc(&w->fresh_met);
 	if (extended)
@@ -469,6 +490,7 @@ void migrace_windows_reset(void)
 		atomic64_set(&w->fresh_met, 0);
 		atomic64_set(&w->extended, 0);
 		atomic64_set(&w->extended_met, 0);
+		atomic64_set(&w->queued_here, 0);
 		atomic64_set(&w->fresh_ns, 0);
 	}
 }

@@ -62,6 +62,9 @@ METRICS: dict[str, Callable[[Run], float | None]] = {
                                 if "extended" in r else None),
     "extended_met_rate": lambda r: (ratio(r["extended_met"], r["extended"])
                                     if r.get("extended") else None),
+    # Timed-out holds whose reader was waiting for the holding CPU.
+    "queued_here_rate": lambda r: (ratio(r["queued_here"], r.get("timeouts", 0))
+                                   if "queued_here" in r else None),
     "mean_hold_us": lambda r: r["widen_ns"] / r["widened"] / 1000 if r.get("widened") else None,
     "stray_pass_share": lambda r: ratio(r.get("stray_passes", 0), r.get("eagain", 0)),
     "calls": lambda r: r.get("calls"),
@@ -134,6 +137,8 @@ def table(entry: dict) -> list[str]:
             f"| fresh holds kept past timeout_us (a reader runnable) | "
             f"{pct(rdv.get('extended_rate'))} |",
             f"| of those, ended by the reader's arrival | {pct(rdv.get('extended_met_rate'))} |",
+            f"| holds timed out with the reader queued for the holding CPU (of timeouts) | "
+            f"{pct(rdv.get('queued_here_rate'))} |",
             f"| fresh holds per migrate call | {num(rdv['fresh_holds_per_call'], '', '.2f')} |",
             f"| passes finding a reader present (no hold) per call | "
             f"{num(rdv['present_per_call'], '', '.2f')} |",

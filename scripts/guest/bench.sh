@@ -45,6 +45,7 @@ run() {
 		"fresh_holds=$(stat $w.fresh_holds) fresh_met=$(stat $w.fresh_met)" \
 		"fresh_ns=$(stat $w.fresh_ns) present=$(stat $w.present) timeouts=$(stat $w.timeouts)" \
 		"extended=$(stat $w.extended) extended_met=$(stat $w.extended_met)" \
+		"queued_here=$(stat $w.queued_here)" \
 		"stray_passes=$(stat stray_passes) eagain=$(stat pass_eagain)" \
 		"migrate_calls=$(stat migrate_calls) disarms=$(stat budget_disarms)" | tee -a /out/bench.txt
 }
