@@ -13,12 +13,14 @@ reader arrives in < 90% of fresh holds (medians over the repeats).
 from __future__ import annotations
 
 import datetime
-import importlib.util
 import json
 import os
 import statistics
 import sys
 from typing import Callable
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from hostinfo import host  # noqa: E402  (this directory, wherever run from)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 Run = dict[str, int]
@@ -178,14 +180,6 @@ def cost(runs: dict[str, list[Run]]) -> dict | None:
         return None
     return {"unloaded": lo[0]["migrated"], "loaded": hi[0].get("migrated", 0),
             "ratio": hi[0].get("migrated", 0) / lo[0]["migrated"]}
-
-
-def host() -> dict:
-    spec = importlib.util.spec_from_file_location("matrix_report", os.path.join(HERE, "matrix-report.py"))
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules["matrix_report"] = mod
-    spec.loader.exec_module(mod)
-    return mod.host()
 
 
 def merge(path: str, entry: dict) -> None:

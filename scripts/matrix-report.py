@@ -14,10 +14,12 @@ from __future__ import annotations
 import datetime
 import json
 import os
-import platform
 import subprocess
 import sys
 from dataclasses import dataclass
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from hostinfo import host  # noqa: E402  (this directory, wherever run from)
 
 MODES = ("none", "count", "rendezvous", "immediate")
 MODE_TITLES = {
@@ -96,17 +98,6 @@ def qemu_version() -> str:
         return out.splitlines()[0] if out else "unknown"
     except OSError:
         return "unknown"
-
-
-def host() -> dict:
-    model = "unknown"
-    with open("/proc/cpuinfo", encoding="utf-8") as f:
-        for line in f:
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    return {"machine": platform.machine(), "cpus": os.cpu_count(), "cpu": model,
-            "os": platform.freedesktop_os_release().get("PRETTY_NAME", "")}
 
 
 def windows(path: str) -> dict[str, dict]:

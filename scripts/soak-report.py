@@ -10,29 +10,10 @@ mismatches are 0.
 import datetime
 import json
 import os
-import platform
 import sys
 
-
-def host() -> dict:
-    cpu = "unknown"
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    osname = "unknown"
-    try:
-        with open("/etc/os-release", encoding="utf-8") as f:
-            for line in f:
-                if line.startswith("PRETTY_NAME="):
-                    osname = line.split("=", 1)[1].strip().strip('"')
-    except OSError:
-        pass
-    return {"machine": platform.machine(), "cpus": os.cpu_count(), "cpu": cpu, "os": osname}
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from hostinfo import host  # noqa: E402  (this directory, wherever run from)
 
 
 def main() -> int:

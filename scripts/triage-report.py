@@ -17,7 +17,6 @@ Exit status: 0, 1 when a rule failed, 2 on a usage error (naming the token).
 from __future__ import annotations
 
 import datetime
-import importlib.util
 import json
 import os
 import re
@@ -25,6 +24,9 @@ import statistics
 import sys
 from dataclasses import dataclass
 from typing import Callable, Iterable
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from hostinfo import host  # noqa: E402  (this directory, wherever run from)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ARCHES = ("x86_64", "arm64")
@@ -712,15 +714,6 @@ def save(plt, fig, top: str, name: str) -> str:
 
 
 # --- the whole report ----------------------------------------------------------------
-
-def host() -> dict:
-    """The host, as the other results files record it (matrix-report.py's)."""
-    spec = importlib.util.spec_from_file_location("matrix_report", os.path.join(HERE, "matrix-report.py"))
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules["matrix_report"] = mod
-    spec.loader.exec_module(mod)
-    return mod.host()
-
 
 def report(top: str, rules: list[Rule], taken: int | None) -> int:
     run = json.loads(read_text(os.path.join(top, "run.json")) or "{}")

@@ -292,8 +292,12 @@ ctl "target clear"
 echo "# iso: $(rate iso)% not migrated; baseline $(rate base-shared)%" | tee -a "$OUT"
 check "isolation: armed for another task: no hit, nothing widened" \
 	sh -c "[ $(sum_stats 'window\..*\.hits') = 0 ] && [ $(sum_stats 'window\..*\.widened') = 0 ]"
-check "isolation: failure rate within 25 points of the baseline's" \
-	gt $(($(rate base-shared) + 26)) "$(rate iso)"
+# The kernel's own rate varies a lot between 2 s runs (x86_64 6.1: 40% in
+# the baseline, 66% here, no hit, in one fresh make check): what a held
+# driver would show is the rendezvous's rate, so stay 10 points below it.
+check "isolation: failure rate 10 points below the rendezvous's, within 35 of the baseline's" \
+	sh -c "[ $(rate iso) -lt $(($(rate rdv-shared) - 10)) ] &&
+		[ $(rate iso) -lt $(($(rate base-shared) + 35)) ]"
 
 # -- negative control: private memory, every window armed --
 ctl "arm all delay delay_us=50"
