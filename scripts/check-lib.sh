@@ -227,6 +227,10 @@ stage_lab() {
 		"${L[@]}" --timeout 120 -- 'echo "WARNING: CPU: 9 PID: 1 at migrace-selftest" >/dev/kmsg'
 	expect_fail "lab: a guest that never powers off fails at its timeout" 1 \
 		"no power-off within 15s" "${L[@]}" --timeout 15 -- 'sleep 600'
+	expect_fail "lab: a hung guest is stopped soon after its console says so, naming the line" 1 \
+		"hung: its console shows '.*INFO: task migrace-selftest:1 blocked for more than 120 seconds.*at [0-9]* s of its 600s" \
+		"${L[@]}" --timeout 600 -- \
+		'echo "INFO: task migrace-selftest:1 blocked for more than 120 seconds." >/dev/kmsg; sleep 900'
 }
 
 # build_out_ok K ARCH: `build --out DIR` leaves that kernel's module there.

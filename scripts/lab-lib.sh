@@ -798,6 +798,25 @@ qemu_args() {
 # First line of a console log that shows the kernel in trouble, or nothing.
 AUDIT_RE='(BUG:|WARNING:|Oops|KASAN:|kmemleak:.*new suspected|possible circular locking|possible recursive locking|inconsistent lock state|soft lockup - CPU|hard LOCKUP|rcu_sched self-detected stall|rcu: INFO: .* stall|Kernel panic|general protection fault|list_add corruption|list_del corruption|UBSAN:|blocked for more than)'
 
+# A console line that says the guest will not finish: stop it early.
+HANG_RE='(blocked for more than|soft lockup - CPU|hard LOCKUP|rcu_sched self-detected stall|rcu: INFO: .* stall)'
+HANG_GRACE=20
+
+# watch_hang PID LOG: while PID runs, poll LOG; HANG_GRACE s after its first
+# hang line (time for the trace to be printed), stop PID. Return: 0 if it did.
+watch_hang() {
+	local pid=$1 log=$2
+	while kill -0 "$pid" 2>/dev/null; do
+		if grep -qaE "$HANG_RE" "$log"; then
+			sleep "$HANG_GRACE"
+			kill "$pid" 2>/dev/null || true
+			return 0
+		fi
+		sleep 2
+	done
+	return 1
+}
+
 lab_audit() {
 	local log=${1:-}
 	[ -f "$log" ] || die "audit: no such log '$log'"
@@ -871,8 +890,11 @@ guest_run() {
 	mkdir -p "$(dirname "$log")"
 	qemu_args "$arch" "$image" "$work/initramfs.cpio.gz" "$cpus" "$mem" "$work"
 	echo "+ timeout $timeout ${QEMU_ARGS[*]}" >&2
-	local t0=$SECONDS
-	timeout --kill-after=5 "$timeout" "${QEMU_ARGS[@]}" </dev/null >"$log" 2>&1 && rc=0 || rc=$?
+	local t0=$SECONDS qpid hung=0
+	timeout --kill-after=5 "$timeout" "${QEMU_ARGS[@]}" </dev/null >"$log" 2>&1 &
+	qpid=$!
+	watch_hang "$qpid" "$log" && hung=1
+	wait "$qpid" && rc=0 || rc=$?
 	# What the command printed (the console minus kernel messages).
 	sed -n '/^guest: kernel/,/^guest: command exited/p' "$log" | tr -d '\r' |
 		grep -v '^\[ *[0-9]*\.[0-9]*\]' || true
@@ -880,6 +902,12 @@ guest_run() {
 	if [ -n "$outdir" ] && [ -s "$work/out.tar" ]; then
 		mkdir -p "$outdir"
 		tar -C "$outdir" -xf "$work/out.tar" 2>/dev/null || say "guest output was cut short"
+	fi
+	if [ "$hung" = 1 ]; then
+		say "guest FAILED: hung: its console shows '$(grep -a -m1 -E "$HANG_RE" "$log" | tr -d '\r')';" \
+			"stopped ${HANG_GRACE}s later, at $((SECONDS - t0)) s of its ${timeout}s timeout"
+		lab_audit "$log" || true
+		return 1
 	fi
 	guest_verdict "$rc" "$timeout" "$log" "$work/verdict"
 }
