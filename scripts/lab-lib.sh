@@ -891,6 +891,7 @@ guest_run() {
 	qemu_args "$arch" "$image" "$work/initramfs.cpio.gz" "$cpus" "$mem" "$work"
 	echo "+ timeout $timeout ${QEMU_ARGS[*]}" >&2
 	local t0=$SECONDS qpid hung=0
+	: >"$log"	# before the watch: an old run's hang line is no hang
 	timeout --kill-after=5 "$timeout" "${QEMU_ARGS[@]}" </dev/null >"$log" 2>&1 &
 	qpid=$!
 	watch_hang "$qpid" "$log" && hung=1

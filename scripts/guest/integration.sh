@@ -428,6 +428,11 @@ matrix_secs() {
 }
 # Splits seen by the driver (vmstat thp_split_page over the run).
 splits() { sed -n 's/^  delta thp_split_page *\([0-9]*\).*/\1/p' "/out/$1.txt"; }
+# Only arm64 7.x has been seen to split no THP in a run; elsewhere it fails.
+split_flaky() {
+	case "$(uname -m) $(uname -r)" in aarch64\ [7-9].*) return 0 ;; esac
+	return 1
+}
 matrix_run() {
 	ctl reset
 	# shellcheck disable=SC2086 # $scen: the scenario and its options
@@ -443,7 +448,7 @@ matrix() {
 	fi
 	hits=$(stat "window.$w.hits")
 	widened=$(stat "window.$w.widened")
-	if [ "$w" = deferred-split ] && [ "$(splits "m-$w-${pol%% *}")" = 0 ]; then
+	if [ "$w" = deferred-split ] && [ "$(splits "m-$w-${pol%% *}")" = 0 ] && split_flaky; then
 		skip "matrix $w ${pol%% *}: hits" "no THP was split in two runs (vmstat thp_split_page +0)"
 	elif [ "$pol" = count ]; then
 		check "matrix $w count: hits counted, nothing widened" sh -c "[ $hits -gt 0 ] && [ $widened = 0 ]"
@@ -516,7 +521,7 @@ if [ "$rc" = 0 ] && [ "$(splits scen-split)" = 0 ]; then
 	qscenario scen-split $SPLIT --window deferred-split --policy "delay delay_us=200"
 fi
 check "deferred-split: passes (partially mapped THPs, shrinker from the driver)" eq "$rc" 0
-if [ "$(splits scen-split)" = 0 ]; then
+if [ "$(splits scen-split)" = 0 ] && split_flaky; then
 	skip "deferred-split: splits inside the targeted scan widened" \
 		"no THP was split in two 1 s runs (vmstat thp_split_page +0)"
 else
