@@ -259,6 +259,20 @@ static void budget_refund_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, b.spent_ns, 0);
 }
 
+static void budget_upto_test(struct kunit *test)
+{
+	struct migrace_budget b = {};
+
+	KUNIT_EXPECT_EQ(test, migrace_budget_take_upto(&b, T0, 700, 1000), 700);
+	KUNIT_EXPECT_EQ(test, migrace_budget_take_upto(&b, T0, 700, 1000), 300);
+	KUNIT_EXPECT_EQ(test, b.spent_ns, 1000);
+	KUNIT_EXPECT_EQ(test, migrace_budget_take_upto(&b, T0, 1, 1000), 0);
+	/* A lowered limit below what is spent leaves nothing, takes nothing. */
+	KUNIT_EXPECT_EQ(test, migrace_budget_take_upto(&b, T0, 1, 500), 0);
+	KUNIT_EXPECT_EQ(test, b.spent_ns, 1000);
+	KUNIT_EXPECT_EQ(test, migrace_budget_take_upto(&b, T0 + NSEC_PER_SEC, 5, 1000), 5);
+}
+
 static void budget_period_test(struct kunit *test)
 {
 	struct migrace_budget b = {};
@@ -286,6 +300,7 @@ static struct kunit_case policy_cases[] = {
 	KUNIT_CASE(times_sequence_test),
 	KUNIT_CASE(budget_take_test),
 	KUNIT_CASE(budget_refund_test),
+	KUNIT_CASE(budget_upto_test),
 	KUNIT_CASE(budget_period_test),
 	{}
 };

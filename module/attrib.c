@@ -20,6 +20,7 @@ const char *const migrace_taker_names[MIGRACE_TAKER_COUNT] = {
 	[MIGRACE_TAKER_PAGECACHE]	= "pagecache-lookup",
 	[MIGRACE_TAKER_GUP]		= "gup",
 	[MIGRACE_TAKER_ENTRY_WAIT]	= "entry-wait",
+	[MIGRACE_TAKER_WAITER]		= "waiter",
 };
 
 MIGRACE_EXPORT_FOR_TEST(migrace_taker_names);

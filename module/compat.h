@@ -2,8 +2,8 @@
 /*
  * migrace: every difference between kernel versions lives here and in
  * symbols.c. A probe site is a role ("where the PTE is cleared"); the table
- * in symbols.c names, per kernel, the symbol that plays it. Tested: Debian
- * 6.1 (6.1.192). Later kernels' rows come from mainline's sources, untested.
+ * in symbols.c names, per kernel, the symbol that plays it. Tested: Debian's
+ * 5.10, 6.1, 6.12 and 7.2 (scripts/kernels.conf).
  */
 #ifndef MIGRACE_COMPAT_H
 #define MIGRACE_COMPAT_H
@@ -16,6 +16,54 @@
 #include <linux/mm.h>
 #include <linux/swap.h>
 #include <linux/swapops.h>
+#include <linux/xarray.h>
+
+/*
+ * Before 5.16 there are no folios: a "folio" here is then a head page,
+ * behind an opaque type of our own, and the few folio calls the module
+ * makes are spelled for pages. Nothing else in the module changes.
+ */
+#define MIGRACE_HAVE_FOLIOS	(LINUX_VERSION_CODE >= KERNEL_VERSION(5, 16, 0))
+
+#if !MIGRACE_HAVE_FOLIOS
+struct folio;
+
+static inline struct page *migrace_folio_head(const struct folio *folio)
+{
+	return (struct page *)folio;
+}
+
+static inline struct folio *page_folio(struct page *page)
+{
+	return (struct folio *)compound_head(page);
+}
+
+#define pfn_folio(pfn)		page_folio(pfn_to_page(pfn))
+#define folio_pfn(f)		page_to_pfn(migrace_folio_head(f))
+#define folio_ref_count(f)	page_ref_count(migrace_folio_head(f))
+#define folio_mapping(f)	page_mapping(migrace_folio_head(f))
+#define folio_nr_pages(f)	compound_nr(migrace_folio_head(f))
+#define folio_test_anon(f)	PageAnon(migrace_folio_head(f))
+#define folio_test_ksm(f)	PageKsm(migrace_folio_head(f))
+#define folio_test_swapcache(f)	PageSwapCache(migrace_folio_head(f))
+#define folio_test_swapbacked(f) PageSwapBacked(migrace_folio_head(f))
+#define folio_test_private(f)	PagePrivate(migrace_folio_head(f))
+#define folio_test_large(f)	PageCompound(migrace_folio_head(f))
+#define folio_test_hugetlb(f)	PageHuge(migrace_folio_head(f))
+#endif
+
+/*
+ * A probed function's page or folio argument (or return value) as the
+ * folio the module tracks: a page's head before 5.16. NULL, error and
+ * xarray value entries (a lookup's shadow) pass through unchanged.
+ */
+static inline struct folio *migrace_arg_folio(unsigned long v)
+{
+	if (!MIGRACE_HAVE_FOLIOS && v && !IS_ERR_VALUE(v) &&
+	    !xa_is_value((void *)v))
+		return page_folio((struct page *)v);
+	return (struct folio *)v;
+}
 
 enum migrace_site {
 	MIGRACE_SITE_NONE,
@@ -30,6 +78,7 @@ enum migrace_site {
 	MIGRACE_SITE_GUP,		/* get_user_pages grabs a folio */
 	MIGRACE_SITE_SPLIT_SCAN,	/* the deferred split shrinker */
 	MIGRACE_SITE_SPLIT,		/* splitting one large folio */
+	MIGRACE_SITE_MIGRATE_START,	/* migrate_pages() called */
 	MIGRACE_SITE_COUNT
 };
 
@@ -54,11 +103,21 @@ int migrace_register_kprobe(struct kprobe *kp, enum migrace_site site);
 int migrace_register_kretprobe(struct kretprobe *krp, enum migrace_site site);
 
 /*
- * The folio a migration-entry waiter waits on. The waiter takes the entry
- * first on 6.1 and later (its ptep/ptl arguments vary); 7.x calls the entry
+ * The folio a migration-entry waiter waits on. Before 5.17 the waiter took
+ * a reference and the site is put_and_wait_on_page_locked(page), which
+ * drops it only as the waiter sleeps. From 5.17 it takes none and the site
+ * takes the entry first (its ptep/ptl arguments vary); 7.x calls the entry
  * a software leaf (linux/leafops.h, softleaf_entry_wait_on_locked()).
  */
-#if __has_include("linux/leafops.h")
+#define MIGRACE_ENTRY_WAITER_HOLDS_REF \
+	(LINUX_VERSION_CODE < KERNEL_VERSION(5, 17, 0))
+
+#if LINUX_VERSION_CODE < KERNEL_VERSION(5, 17, 0)
+static inline struct folio *migrace_entry_wait_folio(struct pt_regs *regs)
+{
+	return migrace_arg_folio(regs_get_kernel_argument(regs, 0));
+}
+#elif __has_include("linux/leafops.h")
 #include <linux/leafops.h>
 
 static inline struct folio *migrace_entry_wait_folio(struct pt_regs *regs)
@@ -80,10 +139,28 @@ static inline struct folio *migrace_entry_wait_folio(struct pt_regs *regs)
 }
 #endif
 
+/*
+ * Is an unmap at the TRY_TO_MIGRATE site one for migration? From 5.15,
+ * try_to_migrate() is, except a THP split's (TTU_SYNC). Before, the site is
+ * try_to_unmap(), which reclaim and splits call too: TTU_MIGRATION tells.
+ */
+static inline bool migrace_unmap_migrates(unsigned long flags)
+{
+#if LINUX_VERSION_CODE < KERNEL_VERSION(5, 15, 0)
+	return (flags & TTU_MIGRATION) && !(flags & TTU_SYNC);
+#else
+	return !(flags & TTU_SYNC);
+#endif
+}
+
 /* folio_mapcount() is not exported on 6.1; a small folio's is inline. */
 static inline int migrace_small_folio_mapcount(struct folio *folio)
 {
+#if MIGRACE_HAVE_FOLIOS
 	return atomic_read(&folio->_mapcount) + 1;
+#else
+	return page_mapcount(migrace_folio_head(folio));
+#endif
 }
 
 /*
@@ -132,6 +209,14 @@ static inline bool migrace_set_kernel_argument(struct pt_regs *regs,
 	return false;
 #endif
 }
+
+/* A return probe instance's probe: a plain field before 5.11. */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(5, 11, 0)
+static inline struct kretprobe *get_kretprobe(struct kretprobe_instance *ri)
+{
+	return ri->rp;
+}
+#endif
 
 /* On a CPU or queued for one (not sleeping); ->state before 5.14. */
 #ifndef task_is_running

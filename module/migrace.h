@@ -16,6 +16,8 @@
 #include <linux/spinlock.h>
 #include <linux/types.h>
 
+struct folio;	/* a head page before 5.16 (compat.h) */
+
 #define MIGRACE_NAME_LEN	24
 #define MIGRACE_HARD_MAX_DELAY_US	5000	/* no widening is ever longer */
 /* No window's budget, nor all windows' together, passes this per CPU per s. */
@@ -132,6 +134,13 @@ struct migrace_budget {
  */
 bool migrace_budget_take(struct migrace_budget *b, u64 now_ns, u64 ns,
 			 u64 limit_ns);
+
+/**
+ * migrace_budget_take_upto() - reserve what is left of @ns at time @now_ns
+ * Return: the time reserved, up to @ns (0 once the second's @limit_ns is spent).
+ */
+u64 migrace_budget_take_upto(struct migrace_budget *b, u64 now_ns, u64 ns,
+			     u64 limit_ns);
 
 /** migrace_budget_refund() - give back what a reservation did not use */
 void migrace_budget_refund(struct migrace_budget *b, u64 ns);
@@ -266,6 +275,7 @@ enum migrace_taker {
 	MIGRACE_TAKER_PAGECACHE,	/* page-cache lookup returned it */
 	MIGRACE_TAKER_GUP,		/* get_user_pages grabbed it */
 	MIGRACE_TAKER_ENTRY_WAIT,	/* waits on its migration entry */
+	MIGRACE_TAKER_WAITER,		/* waits so, holding a reference (< 5.17) */
 	MIGRACE_TAKER_COUNT
 };
 

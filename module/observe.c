@@ -3,6 +3,7 @@
  * migrace: observers. They never widen anything; they count what migration
  * does for targeted tasks and see who touches the folios in flight:
  *  - mm_migrate_pages_start/mm_migrate_pages tracepoints: calls, final result
+ *    (before the start tracepoint, 5.10: a probe on migrate_pages())
  *  - try_to_migrate(): a targeted task starts unmapping a folio (in flight)
  *  - each pass's move (every refcount check): results and stray references
  *  - each PTE clear of a folio in flight: flushed at once or deferred
@@ -26,6 +27,15 @@ static void on_migrate_start(void *data, enum migrate_mode mode, int reason)
 		migrace_count(MC_MIGRATE_CALLS, 1);
 }
 
+/* migrate_pages() entered: the start tracepoint's stand-in (5.10). */
+static int migrate_start_pre(struct kprobe *kp, struct pt_regs *regs)
+{
+	on_migrate_start(NULL, 0, 0);
+	return 0;
+}
+
+NOKPROBE_SYMBOL(migrate_start_pre);
+
 static void on_migrate_end(void *data, unsigned long succeeded,
 			   unsigned long failed, unsigned long thp_succeeded,
 			   unsigned long thp_failed, unsigned long thp_split,
@@ -39,14 +49,22 @@ static void on_migrate_end(void *data, unsigned long succeeded,
 	migrace_count(MC_FINAL_FAILED, failed);
 }
 
+/**
+ * struct tp_hook - a tracepoint observed
+ * @name: the tracepoint
+ * @probe: its probe
+ * @stand_in: a site probed instead where the tracepoint is missing
+ * @tp: the tracepoint, once found
+ */
 struct tp_hook {
 	const char *name;
 	void *probe;
+	enum migrace_site stand_in;
 	struct tracepoint *tp;
 };
 
 static struct tp_hook tp_hooks[] = {
-	{ "mm_migrate_pages_start", on_migrate_start },
+	{ "mm_migrate_pages_start", on_migrate_start, MIGRACE_SITE_MIGRATE_START },
 	{ "mm_migrate_pages", on_migrate_end },
 };
 
@@ -69,14 +87,27 @@ static void tp_unregister(void)
 	tracepoint_synchronize_unregister();
 }
 
+/* Is @site a stand-in for a tracepoint this kernel has? */
+static bool tp_has_stand_in(enum migrace_site site)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(tp_hooks); i++)
+		if (tp_hooks[i].stand_in == site && tp_hooks[i].tp)
+			return true;
+	return false;
+}
+
+/* Register the tracepoints tp_lookup() found; a missing one has a stand-in. */
 static int tp_register(void)
 {
 	unsigned int i;
 	int err;
 
-	for_each_kernel_tracepoint(tp_lookup, NULL);
 	for (i = 0; i < ARRAY_SIZE(tp_hooks); i++) {
 		if (!tp_hooks[i].tp) {
+			if (tp_hooks[i].stand_in)
+				continue;
 			pr_err("tracepoint %s not found\n", tp_hooks[i].name);
 			err = -ENOENT;
 			goto err_unwind;
@@ -88,7 +119,8 @@ static int tp_register(void)
 	return 0;
 err_unwind:
 	while (i--)
-		tracepoint_probe_unregister(tp_hooks[i].tp, tp_hooks[i].probe, NULL);
+		if (tp_hooks[i].tp)
+			tracepoint_probe_unregister(tp_hooks[i].tp, tp_hooks[i].probe, NULL);
 	tracepoint_synchronize_unregister();
 	for (i = 0; i < ARRAY_SIZE(tp_hooks); i++)
 		tp_hooks[i].tp = NULL;
@@ -127,11 +159,11 @@ static struct migrace_inflight *inflight_add(struct folio *folio)
  */
 static int try_to_migrate_pre(struct kprobe *kp, struct pt_regs *regs)
 {
-	struct folio *folio = (struct folio *)regs_get_kernel_argument(regs, 0);
+	struct folio *folio = migrace_arg_folio(regs_get_kernel_argument(regs, 0));
 	unsigned long flags = regs_get_kernel_argument(regs, 1);
 
-	/* A THP split's unmap (TTU_SYNC): no migration, nothing to track. */
-	if (!migrace_targeted() || (flags & TTU_SYNC))
+	/* A THP split's unmap (or reclaim's): no migration, nothing to track. */
+	if (!migrace_targeted() || !migrace_unmap_migrates(flags))
 		return 0;
 	if (!inflight_add(folio))
 		migrace_count(MC_INFLIGHT_OVERFLOW, 1);
@@ -199,7 +231,7 @@ static int move_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 
 	if (!migrace_targeted())
 		return 1;
-	a->folio = (struct folio *)regs_get_kernel_argument(regs, 1);
+	a->folio = migrace_arg_folio(regs_get_kernel_argument(regs, 1));
 	a->mapping = folio_mapping(a->folio);
 	return 0;
 }
@@ -261,22 +293,26 @@ NOKPROBE_SYMBOL(move_ret);
 
 /* --- reference takers -------------------------------------------------------- */
 
-/* A taker holding a reference to a folio in flight: count and attribute. */
-static void taker_seen(enum migrace_taker taker, struct folio *folio, bool holds_ref)
+/*
+ * A taker holding a reference to a folio in flight: count and attribute.
+ * Return: true if the folio is in flight (and not current's own).
+ */
+static bool taker_seen(enum migrace_taker taker, struct folio *folio, bool holds_ref)
 {
 	struct migrace_inflight *slot;
 
 	if (IS_ERR_OR_NULL(folio) || xa_is_value(folio))
-		return;
+		return false;
 	slot = migrace_inflight_find(&migrace_inflight, folio);
 	/* The migrator's own waits (folio lock, lookups) take nothing from it. */
 	if (!slot || READ_ONCE(slot->owner) == current)
-		return;
+		return false;
 	if (holds_ref) {
 		atomic_inc(&slot->takers);
 		migrace_taker_note();
 	}
 	migrace_attribute(taker, folio);
+	return true;
 }
 
 /* folio_wait_bit_common() waits on any bit: only lock sleepers count. */
@@ -289,7 +325,7 @@ static int folio_lock_pre(struct kprobe *kp, struct pt_regs *regs)
 	if (lock_site_takes_bit && (int)regs_get_kernel_argument(regs, 1) != PG_locked)
 		return 0;
 	taker_seen(MIGRACE_TAKER_FOLIO_LOCK,
-		   (struct folio *)regs_get_kernel_argument(regs, 0), true);
+		   migrace_arg_folio(regs_get_kernel_argument(regs, 0)), true);
 	return 0;
 }
 
@@ -306,11 +342,21 @@ static void keep_unoptimized(struct kprobe *kp, struct pt_regs *regs,
 
 NOKPROBE_SYMBOL(keep_unoptimized);
 
+/*
+ * A fault waits on a migration entry. Before 5.17 it holds a reference
+ * as it does (the 2018 hot-remove seed): a taker of its own kind.
+ */
 static int entry_wait_pre(struct kprobe *kp, struct pt_regs *regs)
 {
-	if (atomic_read(&migrace_inflight.nr))
+	if (!atomic_read(&migrace_inflight.nr))
+		return 0;
+	if (!MIGRACE_ENTRY_WAITER_HOLDS_REF) {
 		taker_seen(MIGRACE_TAKER_ENTRY_WAIT, migrace_entry_wait_folio(regs),
 			   false);
+		return 0;
+	}
+	if (taker_seen(MIGRACE_TAKER_WAITER, migrace_entry_wait_folio(regs), true))
+		migrace_count(MC_WAITER_REFS, 1);
 	return 0;
 }
 
@@ -326,7 +372,7 @@ NOKPROBE_SYMBOL(lookup_entry);
 
 static int pagecache_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
-	taker_seen(MIGRACE_TAKER_PAGECACHE, (struct folio *)regs_return_value(regs),
+	taker_seen(MIGRACE_TAKER_PAGECACHE, migrace_arg_folio(regs_return_value(regs)),
 		   true);
 	return 0;
 }
@@ -335,7 +381,7 @@ NOKPROBE_SYMBOL(pagecache_ret);
 
 static int gup_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
-	taker_seen(MIGRACE_TAKER_GUP, (struct folio *)regs_return_value(regs), true);
+	taker_seen(MIGRACE_TAKER_GUP, migrace_arg_folio(regs_return_value(regs)), true);
 	return 0;
 }
 
@@ -371,6 +417,7 @@ struct migrace_observer {
 
 static struct migrace_observer observers[] = {
 	{ .site = MIGRACE_SITE_TRY_TO_MIGRATE, .pre = try_to_migrate_pre, .required = true },
+	{ .site = MIGRACE_SITE_MIGRATE_START, .pre = migrate_start_pre, .required = true },
 	{ .site = MIGRACE_SITE_MOVE, .entry = move_entry, .ret = move_ret,
 	  .data_size = sizeof(struct move_args), .required = true },
 	{ .site = MIGRACE_SITE_PTE_CLEAR, .entry = clear_flush_entry, .ret = clear_flush_ret },
@@ -467,10 +514,11 @@ int migrace_observe_register(void)
 	unsigned int i;
 	int err;
 
+	for_each_kernel_tracepoint(tp_lookup, NULL);
 	for (i = 0; i < ARRAY_SIZE(observers); i++) {
 		struct migrace_observer *o = &observers[i];
 
-		if (o->absent)
+		if (o->absent || tp_has_stand_in(o->site))
 			continue;
 		err = observer_register(o);
 		if (!err) {

@@ -106,13 +106,18 @@ MIGRACE_EXPORT_FOR_TEST(migrace_policy_decide);
  * it needs no lock; callers serialise. A period lasts one second from its
  * first use; a clock that went backwards (now < start) also starts a new one.
  */
-bool migrace_budget_take(struct migrace_budget *b, u64 now_ns, u64 ns,
-			 u64 limit_ns)
+static void budget_period(struct migrace_budget *b, u64 now_ns)
 {
 	if (now_ns - b->period_start_ns >= NSEC_PER_SEC) {
 		b->period_start_ns = now_ns;
 		b->spent_ns = 0;
 	}
+}
+
+bool migrace_budget_take(struct migrace_budget *b, u64 now_ns, u64 ns,
+			 u64 limit_ns)
+{
+	budget_period(b, now_ns);
 	if (b->spent_ns > limit_ns || ns > limit_ns - b->spent_ns)
 		return false;
 	b->spent_ns += ns;
@@ -120,6 +125,19 @@ bool migrace_budget_take(struct migrace_budget *b, u64 now_ns, u64 ns,
 }
 
 MIGRACE_EXPORT_FOR_TEST(migrace_budget_take);
+
+u64 migrace_budget_take_upto(struct migrace_budget *b, u64 now_ns, u64 ns,
+			     u64 limit_ns)
+{
+	budget_period(b, now_ns);
+	if (b->spent_ns >= limit_ns)
+		return 0;
+	ns = min(ns, limit_ns - b->spent_ns);
+	b->spent_ns += ns;
+	return ns;
+}
+
+MIGRACE_EXPORT_FOR_TEST(migrace_budget_take_upto);
 
 void migrace_budget_refund(struct migrace_budget *b, u64 ns)
 {

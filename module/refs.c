@@ -7,6 +7,7 @@
  */
 #include <linux/mm.h>
 #include <linux/page-flags.h>
+#include "compat.h"
 #include "migrace.h"
 
 const char *const migrace_kind_names[MIGRACE_KIND_COUNT] = {

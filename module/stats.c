@@ -33,6 +33,7 @@ static const char *const counter_names[] = {
 	[MC_TLB_FLUSH_FORCED]	= "tlb_flush_forced",
 	[MC_INFLIGHT_EXPIRED]	= "inflight_expired",
 	[MC_CPU_BUDGET_REFUSED]	= "cpu_budget_refused",
+	[MC_WAITER_REFS]	= "waiter_refs",
 };
 
 static_assert(ARRAY_SIZE(counter_names) == MC_STRAY_HIST);

@@ -24,37 +24,43 @@ const struct migrace_site_desc migrace_sites[MIGRACE_SITE_COUNT] = {
 		true,
 	},
 	[MIGRACE_SITE_TRY_TO_MIGRATE] = {
-		"unmap for migration", { "try_to_migrate" }, "5.15+",
+		"unmap for migration", { "try_to_migrate", "try_to_unmap" },
+		"5.15+: try_to_migrate(); 5.10: try_to_unmap(page, TTU_MIGRATION)",
 	},
 	[MIGRACE_SITE_MIGRATE_MAPPING] = {
 		"refcount check and freeze",
-		{ "__folio_migrate_mapping", "folio_migrate_mapping" },
+		{ "__folio_migrate_mapping", "folio_migrate_mapping",
+		  "migrate_page_move_mapping" },
 		"6.1: folio_migrate_mapping(mapping, new, old, extra); "
-		"6.11+: __folio_migrate_mapping(..., expected)",
+		"6.11+: __folio_migrate_mapping(..., expected); "
+		"5.10: migrate_page_move_mapping(mapping, new, old, extra)",
 	},
 	[MIGRACE_SITE_MOVE] = {
 		"one pass moves an unmapped folio (every refcount check)",
-		{ "move_to_new_folio" },
+		{ "move_to_new_folio", "move_to_new_page" },
 		"static; 6.1: the check is in folio_migrate_mapping(); "
 		"6.12+: __migrate_folio() checks first; "
-		"hugetlb: its own move-mapping",
+		"hugetlb: its own move-mapping; 5.10: move_to_new_page()",
 	},
 	[MIGRACE_SITE_ENTRY_WAIT] = {
 		"wait on a migration entry",
-		{ "softleaf_entry_wait_on_locked", "migration_entry_wait_on_locked" },
-		"5.17+ (no page reference held); before: __migration_entry_wait took one; "
-		"7.x: softleaf_entry_wait_on_locked()",
+		{ "softleaf_entry_wait_on_locked", "migration_entry_wait_on_locked",
+		  "put_and_wait_on_page_locked" },
+		"5.17+ (no page reference held); 7.x: softleaf_entry_wait_on_locked(); "
+		"5.10: put_and_wait_on_page_locked(), reference held until it sleeps",
 	},
 	[MIGRACE_SITE_FOLIO_LOCK] = {
 		"sleep on a folio lock",
-		{ "folio_wait_bit_common", "__folio_lock" },
+		{ "folio_wait_bit_common", "__folio_lock", "__lock_page" },
 		"folio_wait_bit_common(folio, bit, ...) sees every sleeper; "
-		"__folio_lock() is inlined into filemap.c's own callers",
+		"__folio_lock() is inlined into filemap.c's own callers; "
+		"5.10: __lock_page(page)",
 	},
 	[MIGRACE_SITE_PAGECACHE] = {
 		"page-cache lookup",
-		{ "filemap_get_entry", "__filemap_get_folio" },
-		"6.1: __filemap_get_folio() (mapping_get_entry inline); 6.3+: filemap_get_entry()",
+		{ "filemap_get_entry", "__filemap_get_folio", "find_get_entry" },
+		"6.1: __filemap_get_folio() (mapping_get_entry inline); 6.3+: filemap_get_entry(); "
+		"5.10: find_get_entry()",
 	},
 	[MIGRACE_SITE_GUP] = {
 		"GUP grabs a folio", { "try_grab_folio" }, "5.17+",
@@ -71,6 +77,10 @@ const struct migrace_site_desc migrace_sites[MIGRACE_SITE_COUNT] = {
 		"7.x: __folio_split() (split_folio() is inlined into the scan); "
 		"the match reads no argument, so gcc clones are fine",
 		true,
+	},
+	[MIGRACE_SITE_MIGRATE_START] = {
+		"migrate_pages() called", { "migrate_pages" },
+		"probed only where the mm_migrate_pages_start tracepoint is missing (5.10)",
 	},
 };
 

@@ -73,7 +73,7 @@ static bool pte_defer_match(struct migrace_window *w, struct pt_regs *regs,
 static bool freeze_match(struct migrace_window *w, struct pt_regs *regs,
 			 struct migrace_hit *hit)
 {
-	hit->folio = (struct folio *)regs_get_kernel_argument(regs, 2);
+	hit->folio = migrace_arg_folio(regs_get_kernel_argument(regs, 2));
 	hit->slot = own_slot(hit->folio);
 	return hit->slot;
 }
@@ -136,9 +136,10 @@ struct migrace_window migrace_windows[] = {
 	},
 	{
 		.name = "entry-wait",
-		.widens = "a fault waiting on a migration entry, before it sleeps (PTL held)",
+		.widens = "a fault waiting on a migration entry, before it sleeps (5.10: ref held)",
 		.origin = "2018 memory hot-remove soft lockup; rework in 5.17 (no page ref)",
-		.kernels = "5.17+ (migration_entry_wait_on_locked)",
+		.kernels = "5.17+ migration_entry_wait_on_locked; 7.x softleaf_...; "
+			   "5.10 put_and_wait_on_page_locked",
 		.site = MIGRACE_SITE_ENTRY_WAIT,
 		.match = entry_wait_match,
 	},
@@ -146,7 +147,8 @@ struct migrace_window migrace_windows[] = {
 		.name = "freeze",
 		.widens = "folio_migrate_mapping() just before its refcount check/freeze",
 		.origin = "refcount check in migration (lookups in flight land inside it)",
-		.kernels = "6.1 folio_migrate_mapping; 6.11+ __folio_migrate_mapping",
+		.kernels = "5.10 migrate_page_move_mapping; 6.1 folio_migrate_mapping; "
+			   "6.11+ __folio_migrate_mapping",
 		.site = MIGRACE_SITE_MIGRATE_MAPPING,
 		.match = freeze_match,
 	},

@@ -71,13 +71,14 @@ static int refs_accounted(struct folio *folio)
  * No taker can bring a reference to @folio inside a window: an anonymous
  * folio outside the swap cache and KSM. Its readers fault under a page table
  * lock the migration holds or wait on its migration entry (no reference
- * since 5.17); GUP-fast backs off a cleared PTE. Not covered: a writer in
- * another process that shares it copy-on-write (do_wp_page() takes one).
+ * since 5.17; before, the waiter is a taker); GUP-fast backs off a cleared
+ * PTE. Not covered: a writer in another process that shares it
+ * copy-on-write (do_wp_page() takes one).
  */
 static bool no_taker_path(struct folio *folio)
 {
-	return folio_test_anon(folio) && !folio_test_swapcache(folio) &&
-	       !folio_test_ksm(folio);
+	return !MIGRACE_ENTRY_WAITER_HOLDS_REF && folio_test_anon(folio) &&
+	       !folio_test_swapcache(folio) && !folio_test_ksm(folio);
 }
 
 /*
@@ -148,6 +149,9 @@ static enum taker_where taker_where(u64 now)
 	return where;
 }
 
+/* How often a hold past its timeout looks its last taker up again. */
+#define TAKER_RECHECK_NS	(2 * NSEC_PER_USEC)
+
 /*
  * Hold until a reference taker reaches the folio, or @timeout_ns passes
  * with no reader runnable elsewhere, or @cap_ns passes. Causal signals only: a taker
@@ -162,7 +166,7 @@ static u64 widen_rendezvous(struct migrace_hit *hit, u64 timeout_ns,
 			    enum taker_where *where)
 {
 	int takers0 = atomic_read(&hit->slot->takers);
-	u64 t0 = local_clock(), t;
+	u64 t0 = local_clock(), t, next = timeout_ns;
 
 	*extended = false;
 	*where = TAKER_GONE;
@@ -173,30 +177,31 @@ static u64 widen_rendezvous(struct migrace_hit *hit, u64 timeout_ns,
 		       folio_ref_count(hit->folio) > hit->base;
 		if (*met || t >= cap_ns)
 			break;
-		if (t < timeout_ns)
+		if (t < next)
 			continue;
 		*where = taker_where(t0 + t);
 		if (*where == TAKER_GONE || *where == TAKER_QUEUED_HERE)
 			break;
 		*extended = true;
+		next = t + TAKER_RECHECK_NS;
 	}
 	return t;
 }
 
 /*
  * A fresh hold: one that began with nobody there. It may run past
- * @timeout_ns up to max_delay_us while a reader is runnable elsewhere.
+ * @timeout_ns up to @cap_ns (what window_plan() reserved) while a reader is
+ * runnable elsewhere.
  */
 static u64 window_rendezvous(struct migrace_window *w, struct migrace_hit *hit,
-			     u64 timeout_ns, bool *met)
+			     u64 timeout_ns, u64 cap_ns, bool *met)
 {
-	u64 cap = (u64)READ_ONCE(migrace_max_delay_us) * NSEC_PER_USEC;
 	enum taker_where where;
 	bool extended;
 	u64 spent;
 
-	spent = widen_rendezvous(hit, timeout_ns, max(cap, timeout_ns), met,
-				 &extended, &where);
+	spent = widen_rendezvous(hit, timeout_ns, cap_ns, met, &extended,
+				 &where);
 	atomic64_inc(*met ? &w->met : &w->timeouts);
 	if (!*met && where == TAKER_QUEUED_HERE)
 		atomic64_inc(&w->queued_here);
@@ -270,16 +275,40 @@ static void window_charge(struct migrace_window *w, u64 ns)
 	migrace_budget_take(this_cpu_ptr(&migrace_cpu_budget), now, ns, U64_MAX);
 }
 
-/* How long to widen this hit, within the cap and this CPU's budgets. */
-static u64 window_plan(struct migrace_window *w, struct migrace_policy *p)
+/*
+ * A rendezvous may hold past its timeout, up to the cap: reserve what the
+ * budgets have left of that too, so a hold never runs past them.
+ * Return: the extra time reserved.
+ */
+static u64 window_plan_extension(struct migrace_window *w, u64 now, u64 ns)
 {
+	u64 got;
+
+	ns = migrace_budget_take_upto(this_cpu_ptr(w->budget), now, ns,
+				      (u64)READ_ONCE(migrace_budget_us) * NSEC_PER_USEC);
+	got = migrace_budget_take_upto(this_cpu_ptr(&migrace_cpu_budget), now, ns,
+				       (u64)MIGRACE_HARD_BUDGET_US * NSEC_PER_USEC);
+	migrace_budget_refund(this_cpu_ptr(w->budget), ns - got);
+	return got;
+}
+
+/*
+ * How long to widen this hit (*@timeout_ns), within the cap and this CPU's
+ * budgets. Return: the time reserved from the budgets: *@timeout_ns, and for
+ * a rendezvous what the budgets grant of the rest of the cap. 0: no widening.
+ */
+static u64 window_plan(struct migrace_window *w, struct migrace_policy *p,
+		       u64 *timeout_ns)
+{
+	u64 cap = (u64)READ_ONCE(migrace_max_delay_us) * NSEC_PER_USEC;
 	bool exhausted = false;
 	u64 ns, now;
 
 	ns = migrace_policy_decide(p, &w->pstate, handler_random(), &exhausted);
 	if (exhausted)
 		window_disarm_later(w);
-	ns = min_t(u64, ns, (u64)READ_ONCE(migrace_max_delay_us) * NSEC_PER_USEC);
+	ns = min(ns, cap);
+	*timeout_ns = ns;
 	if (!ns)
 		return 0;
 	now = local_clock();
@@ -299,6 +328,8 @@ static u64 window_plan(struct migrace_window *w, struct migrace_policy *p)
 		migrace_count(MC_CPU_BUDGET_REFUSED, 1);
 		return 0;
 	}
+	if (p->kind == MIGRACE_POLICY_RENDEZVOUS && cap > ns)
+		ns += window_plan_extension(w, now, cap - ns);
 	return ns;
 }
 
@@ -315,7 +346,7 @@ static void window_hit(struct migrace_window *w, struct pt_regs *regs,
 	struct migrace_hit hit = { };
 	struct migrace_policy p;
 	bool rendezvous, met = false;
-	u64 ns, spent;
+	u64 ns, spent, timeout;
 
 	if (!atomic_read(&w->armed) || !migrace_targeted())
 		return;
@@ -331,13 +362,13 @@ static void window_hit(struct migrace_window *w, struct pt_regs *regs,
 	rendezvous = p.kind == MIGRACE_POLICY_RENDEZVOUS;
 	if (rendezvous && !rendezvous_worth(w, &hit))
 		return;
-	ns = window_plan(w, &p);
+	ns = window_plan(w, &p, &timeout);
 	if (!ns) {
 		trace_migrace_window_hit(w->name, 0, false, 0, 0);
 		return;
 	}
 	if (rendezvous)
-		spent = window_rendezvous(w, &hit, ns, &met);
+		spent = window_rendezvous(w, &hit, timeout, ns, &met);
 	else
 		spent = widen_delay(ns);
 	if (spent < ns)
@@ -493,6 +524,8 @@ void migrace_windows_reset(void)
 		atomic64_set(&w->queued_here, 0);
 		atomic64_set(&w->fresh_ns, 0);
 	}
+	atomic_set(&last_taker_pid, 0);
+	atomic64_set(&last_taker_ns, 0);
 }
 
 unsigned long migrace_window_nmissed(const struct migrace_window *w)

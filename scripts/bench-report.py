@@ -40,35 +40,38 @@ def parse(path: str) -> tuple[dict[str, list[Run]], str]:
                 policy = " ".join(parts[1:])
             if len(parts) < 3 or parts[0] != "bench":
                 continue
-            vals = {k: int(v) if v.isdigit() else 0
-                    for k, _, v in (kv.partition("=") for kv in parts[3:])}
+            # A counter the guest could not read ("stat" printed nothing) is
+            # left out, so what depends on it shows as missing, not as 0.
+            vals = {k: int(v) for k, _, v in (kv.partition("=") for kv in parts[3:])
+                    if v.isdigit()}
             runs.setdefault(parts[1], []).append(vals)
     return runs, policy
 
 
-def ratio(a: int, b: int) -> float | None:
-    return a / b if b else None
+def ratio(r: Run, a: str, b: str) -> float | None:
+    """r[a] / r[b]; None when either was not read or r[b] is 0."""
+    return r[a] / r[b] if a in r and r.get(b) else None
+
+
+def per_us(r: Run, ns: str, n: str) -> float | None:
+    return r[ns] / r[n] / 1000 if ns in r and r.get(n) else None
 
 
 METRICS: dict[str, Callable[[Run], float | None]] = {
     # Calls whose page did not move (the driver judges by status[]).
-    "fail_rate": lambda r: ratio(r.get("not_migrated", 0), r.get("calls", 0)),
-    "fresh_met_rate": lambda r: ratio(r.get("fresh_met", 0), r.get("fresh_holds", 0)),
-    "mean_fresh_hold_us": lambda r: (r["fresh_ns"] / r["fresh_holds"] / 1000
-                                     if r.get("fresh_holds") else None),
-    "fresh_holds_per_call": lambda r: ratio(r.get("fresh_holds", 0), r.get("migrate_calls", 0)),
-    "present_per_call": lambda r: ratio(r.get("present", 0), r.get("migrate_calls", 0)),
-    "timeout_rate": lambda r: ratio(r.get("timeouts", 0), r.get("fresh_holds", 0)),
+    "fail_rate": lambda r: ratio(r, "not_migrated", "calls"),
+    "fresh_met_rate": lambda r: ratio(r, "fresh_met", "fresh_holds"),
+    "mean_fresh_hold_us": lambda r: per_us(r, "fresh_ns", "fresh_holds"),
+    "fresh_holds_per_call": lambda r: ratio(r, "fresh_holds", "migrate_calls"),
+    "present_per_call": lambda r: ratio(r, "present", "migrate_calls"),
+    "timeout_rate": lambda r: ratio(r, "timeouts", "fresh_holds"),
     # Holds kept past timeout_us while the last reader was runnable.
-    "extended_rate": lambda r: (ratio(r["extended"], r.get("fresh_holds", 0))
-                                if "extended" in r else None),
-    "extended_met_rate": lambda r: (ratio(r["extended_met"], r["extended"])
-                                    if r.get("extended") else None),
+    "extended_rate": lambda r: ratio(r, "extended", "fresh_holds"),
+    "extended_met_rate": lambda r: ratio(r, "extended_met", "extended"),
     # Timed-out holds whose reader was waiting for the holding CPU.
-    "queued_here_rate": lambda r: (ratio(r["queued_here"], r.get("timeouts", 0))
-                                   if "queued_here" in r else None),
-    "mean_hold_us": lambda r: r["widen_ns"] / r["widened"] / 1000 if r.get("widened") else None,
-    "stray_pass_share": lambda r: ratio(r.get("stray_passes", 0), r.get("eagain", 0)),
+    "queued_here_rate": lambda r: ratio(r, "queued_here", "timeouts"),
+    "mean_hold_us": lambda r: per_us(r, "widen_ns", "widened"),
+    "stray_pass_share": lambda r: ratio(r, "stray_passes", "eagain"),
     "calls": lambda r: r.get("calls"),
 }
 
@@ -176,10 +179,10 @@ def table(entry: dict) -> list[str]:
 
 def cost(runs: dict[str, list[Run]]) -> dict | None:
     lo, hi = runs.get("cost-unloaded"), runs.get("cost-loaded")
-    if not lo or not hi or not lo[0].get("migrated"):
+    if not lo or not hi or not lo[0].get("migrated") or "migrated" not in hi[0]:
         return None
-    return {"unloaded": lo[0]["migrated"], "loaded": hi[0].get("migrated", 0),
-            "ratio": hi[0].get("migrated", 0) / lo[0]["migrated"]}
+    return {"unloaded": lo[0]["migrated"], "loaded": hi[0]["migrated"],
+            "ratio": hi[0]["migrated"] / lo[0]["migrated"]}
 
 
 def merge(path: str, entry: dict) -> None:

@@ -172,11 +172,14 @@ fetch_headers() {
 	[ "$hroot" = "$(chroot_dir "$k")" ] || fix_headers "$hroot" "$d"
 }
 
+# Named by the series for ABIs like 6.1.0-57 (bookworm, bullseye), by the
+# whole ABI for 6.12.95+deb12 and later.
 kbuild_pkg() {
-	case $K_ABI in
-	6.1.*) echo linux-kbuild-6.1 ;;
-	*) echo "linux-kbuild-$K_ABI" ;;
-	esac
+	if [[ $K_ABI =~ ^([0-9]+\.[0-9]+)\.0-[0-9]+$ ]]; then
+		echo "linux-kbuild-${BASH_REMATCH[1]}"
+	else
+		echo "linux-kbuild-$K_ABI"
+	fi
 }
 
 # Debian's headers include the -common tree and link scripts/ to the kbuild
@@ -648,15 +651,19 @@ cross_of() {
 
 # make_module ARCH K TREE: kbuild the module tree for flavor (ARCH, K).
 make_module() {
-	local arch=$1 k=$2 tree=$3 kdir cross
+	local arch=$1 k=$2 tree=$3 kdir cross cc=()
 	KCHROOT=
+	KCC=
 	[ "$k" = debug ] || kernel_env "$k"
 	kdir=$(flavor_kdir "$arch" "$k")
 	cross=$(cross_of "$arch")
 	if [ -z "$KCHROOT" ]; then
 		[ -e "$kdir/Makefile" ] || die "no kernel tree at $kdir (run: scripts/lab setup)"
+		# kernels.conf's compiler, where the headers name another (5.10's
+		# gcc-10, which bookworm lacks: gcc-12 builds modules it loads).
+		[ -z "$KCC" ] || cc=(CC="$cross$KCC")
 		run_echo make -s -j"$(nproc)" -C "$kdir" M="$tree" ARCH="$arch" \
-			CROSS_COMPILE="$cross" W=1 modules >&2
+			CROSS_COMPILE="$cross" "${cc[@]}" W=1 modules >&2
 		return
 	fi
 	# The kernel's own compiler lives in its suite's chroot: build a copy there.
@@ -803,14 +810,19 @@ HANG_RE='(blocked for more than|soft lockup - CPU|hard LOCKUP|rcu_sched self-det
 HANG_GRACE=20
 
 # watch_hang PID LOG: while PID runs, poll LOG; HANG_GRACE s after its first
-# hang line (time for the trace to be printed), stop PID. Return: 0 if it did.
+# hang line (time for the trace to be printed), stop PID. Return: 0 if it
+# had to (a guest that powers off in the grace is judged by its verdict and
+# the audit, which also fails on the line).
 watch_hang() {
-	local pid=$1 log=$2
+	local pid=$1 log=$2 t
 	while kill -0 "$pid" 2>/dev/null; do
 		if grep -qaE "$HANG_RE" "$log"; then
-			sleep "$HANG_GRACE"
-			kill "$pid" 2>/dev/null || true
-			return 0
+			for ((t = 0; t < HANG_GRACE; t++)); do
+				kill -0 "$pid" 2>/dev/null || return 1
+				sleep 1
+			done
+			kill "$pid" 2>/dev/null
+			return
 		fi
 		sleep 2
 	done
@@ -894,8 +906,12 @@ guest_run() {
 	: >"$log"	# before the watch: an old run's hang line is no hang
 	timeout --kill-after=5 "$timeout" "${QEMU_ARGS[@]}" </dev/null >"$log" 2>&1 &
 	qpid=$!
+	# A background job ignores ^C: stop the guest with the script.
+	GUEST_PID=$qpid
+	trap 'kill "$GUEST_PID" 2>/dev/null; rm -rf "$GUEST_WORK"; exit 130' INT TERM
 	watch_hang "$qpid" "$log" && hung=1
 	wait "$qpid" && rc=0 || rc=$?
+	trap - INT TERM
 	# What the command printed (the console minus kernel messages).
 	sed -n '/^guest: kernel/,/^guest: command exited/p' "$log" | tr -d '\r' |
 		grep -v '^\[ *[0-9]*\.[0-9]*\]' || true

@@ -67,7 +67,7 @@ bool dsplit_cycle(struct dsplit *d)
 {
 	for (size_t p = 0; p < d->mem->npages; p++) {
 		if (__atomic_load_n(&d->stop, __ATOMIC_SEQ_CST))
-			break;
+			return true;	/* stopped: no shrink past the run's end */
 		if (unit_is_thp(d->mem, p))
 			continue;	/* a THP, or unknown now (under migration) */
 		if (!recreate(d, p))

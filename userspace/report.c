@@ -403,6 +403,31 @@ static void table_migration(const struct report *r, FILE *f)
 	}
 }
 
+/*
+ * Whether offlining converged, and what the module saw meanwhile: failed
+ * passes, and references held by migration-entry waiters (before 5.17,
+ * the 2018 seed's cause). Counts, not a per-pass cause.
+ */
+static void table_offline_verdict(const struct report *r, FILE *f)
+{
+	const struct hotplug_stats *h = &r->hp;
+
+	if (!h->offline_attempts)
+		return;
+	if (!h->offline_failed) {
+		ROW(f, "offline", "converged (%" PRIu64 " of %" PRIu64 ")",
+		    h->offline_ok, h->offline_attempts);
+		return;
+	}
+	fprintf(f, "  %-24s did not converge in %.1f s (%" PRIu64 " of %" PRIu64 " attempts",
+		"offline", h->failed_offline_s, h->offline_failed, h->offline_attempts);
+	if (r->mod.stats_ok)
+		fprintf(f, "; %" PRId64 " migration passes failed, %" PRId64
+			" waiter references seen", report_stat_delta(r, "pass_eagain"),
+			report_stat_delta(r, "waiter_refs"));
+	fputs(")\n", f);
+}
+
 static void table_hotplug(const struct report *r, FILE *f)
 {
 	const struct hotplug_stats *h = &r->hp;
@@ -419,6 +444,7 @@ static void table_hotplug(const struct report *r, FILE *f)
 	ROW(f, "longest offline", "%.3f s", h->max_offline_s);
 	if (r->mig.first_failure_s >= 0)
 		ROW(f, "first failure after", "%.6f s", r->mig.first_failure_s);
+	table_offline_verdict(r, f);
 }
 
 static void table_dsplit(const struct report *r, FILE *f)
@@ -729,6 +755,7 @@ static void json_hotplug(struct json *j, const struct report *r)
 	json_u64(j, "online_failed", h->online_failed);
 	json_u64(j, "units_in_block", h->units_in_block);
 	json_num(j, "max_offline_s", h->max_offline_s);
+	json_num(j, "failed_offline_s", h->failed_offline_s);
 	json_close(j, '}');
 }
 

@@ -27,6 +27,7 @@ struct hotplug_stats {
 	uint64_t by_errno[MIGR_MAX_ERRNO];	/* offline failures; EINTR: timed out */
 	uint64_t units_in_block;		/* summed over cycles, before offlining */
 	double max_offline_s;
+	double failed_offline_s;		/* summed over failed offline writes */
 };
 
 /** struct module_report - the module's view, when it is loaded */

@@ -388,6 +388,7 @@ static int hotplug_cycle(struct run *x)
 		h->max_offline_s = t;
 	if (e) {
 		h->offline_failed++;
+		h->failed_offline_s += t;
 		h->by_errno[-e < MIGR_MAX_ERRNO ? -e : 0]++;
 		if (x->r.mig.first_failure_s < 0)
 			x->r.mig.first_failure_s = now_s() - x->t0;

@@ -14,7 +14,7 @@ QSECS=$((SECS > 2 ? 2 : 1))
 # Two THPs, not the driver's eight: one move_pages() call of eight split THPs
 # (4096 PTE clears, each flushed by IPI) took 8-11 s under TCG.
 SPLIT="deferred-split --pages 2"
-PLAN=97
+PLAN=99
 n=0
 
 say() { echo "$*" | tee -a "$OUT"; }
@@ -89,6 +89,21 @@ scenario() {
 		"final_succeeded $(stat final_succeeded), pgmigrate_fail +$dfail" \
 		"(uptime $(cut -d' ' -f1 /proc/uptime) s)" | tee -a "$OUT"
 }
+
+# Before 5.17 a fault waiting on a migration entry holds a page reference
+# (the 2018 hot-remove seed), so even private memory has a taker; and 5.10's
+# unwinder stops at a return probe's trampoline (fixed by 5.15), so a
+# lookup's stack does not reach the fault. The matrix's old kernel is 5.10.
+WAITER_REF=0
+case "$(uname -r)" in [1-4].* | 5.[0-9].* | 5.1[0-6].*) WAITER_REF=1 ;; esac
+
+# only_waiters: waiters held references, and every taker attributed is one.
+only_waiters() {
+	[ "$(stat waiter_refs)" -gt 0 ] || { echo "waiter_refs 0"; return 1; }
+	! grep '^taker=' "$D/attribution" | grep -v '^taker=waiter '
+}
+
+thp_refs() { [ "$(stat stray_refs)" = 0 ] || only_waiters; }
 
 # qscenario NAME ARGS...: a scenario that runs QSECS.
 qscenario() {
@@ -243,7 +258,12 @@ top_is_shmem_fault() {
 	sed '/^$/q' "$D/attribution" >/tmp/top.txt
 	grep -q '^taker=[a-z-]* kind=shmem' /tmp/top.txt && grep -q shmem_fault /tmp/top.txt
 }
-check "pte-clear rendezvous: top attribution is the shmem fault" top_is_shmem_fault
+if [ "$WAITER_REF" = 0 ]; then
+	check "pte-clear rendezvous: top attribution is the shmem fault" top_is_shmem_fault
+else
+	check "pte-clear rendezvous: top attribution is a shmem taker (its stack ends at the trampoline here)" \
+		sh -c "sed '/^\$/q' $D/attribution | grep -q '^taker=[a-z-]* kind=shmem'"
+fi
 # The same scenario without the window, in this guest: the window must add
 # failures and stray passes beyond what the kernel does by itself.
 echo "# rdv vs baseline: $(rate rdv-shared)% vs $(rate base-shared)% of calls;" \
@@ -271,6 +291,40 @@ echo "# rdv-extend: extended ${EXT:-none} extended_met ${EXTM:-none}" \
 check "rendezvous timeout_us=20: holds kept past it (reader runnable), some met there" \
 	sh -c "[ ${EXT:-0} -gt 0 ] && [ ${EXTM:-0} -gt 0 ]"
 
+# -- ... and not while its readers are stopped (SIGSTOP: not runnable). The
+# last taker counts for 1 s: sample inside the second after the stop. The
+# driver leaves the module alone (armed here, for its process group). --
+ctl reset
+echo 900000 >/sys/module/migrace/parameters/budget_us
+MIGRACE_DEBUGFS=/nonexistent migrace run shared-anon --readers "$RDV_READERS" --seconds 6 \
+	>/out/rdv-stopped.txt 2>&1 &
+drv=$!
+sleep 1
+rdrs=""
+for p in $(pidof migrace); do [ "$p" = "$drv" ] || rdrs="$rdrs $p"; done
+ctl "target comm migrace"
+ctl "arm pte-clear rendezvous timeout_us=20$FLUSH"
+sleep 1
+# shellcheck disable=SC2086
+[ -n "$rdrs" ] && kill -STOP $rdrs
+sleep 0.1
+H0=$(stat window.pte-clear.fresh_holds)
+E0=$(stat window.pte-clear.extended)
+sleep 0.8
+H1=$(stat window.pte-clear.fresh_holds)
+E1=$(stat window.pte-clear.extended)
+ctl "disarm pte-clear"
+ctl "target clear"
+# shellcheck disable=SC2086
+[ -n "$rdrs" ] && kill -CONT $rdrs
+wait $drv
+echo 500000 >/sys/module/migrace/parameters/budget_us
+echo "# rdv-stopped: readers${rdrs:- none} stopped; in 0.8 s: fresh_holds +$((H1 - H0))," \
+	"extended +$((E1 - E0)); before the stop: extended $E0; budget_disarms $(stat budget_disarms)" |
+	tee -a "$OUT"
+check "rendezvous timeout_us=20, readers stopped: holds end at it, none kept past" \
+	sh -c "[ -n '$rdrs' ] && [ $E0 -gt 0 ] && [ $H1 -gt $H0 ] && [ $E1 = $E0 ]"
+
 # -- the README's "Reproduce the 2024 arm64 race": its third command, as
 # written there (defaults: CPUs-1 readers, the default timeout), bounded --
 migrace run shared-anon --window pte-clear --policy "rendezvous$FLUSH" --expect-race \
@@ -295,9 +349,13 @@ check "isolation: armed for another task: no hit, nothing widened" \
 # The kernel's own rate varies a lot between 2 s runs (x86_64 6.1: 40% in
 # the baseline, 66% here, no hit, in one fresh make check): what a held
 # driver would show is the rendezvous's rate, so stay 10 points below it.
-check "isolation: failure rate 10 points below the rendezvous's, within 35 of the baseline's" \
-	sh -c "[ $(rate iso) -lt $(($(rate rdv-shared) - 10)) ] &&
+ISO_NAME="isolation: failure rate 10 points below the rendezvous's, within 35 of the baseline's"
+if [ $(($(rate rdv-shared) - $(rate base-shared))) -lt 20 ]; then
+	skip "$ISO_NAME" "the kernel fails $(rate base-shared)% of calls by itself: the rate cannot tell"
+else
+	check "$ISO_NAME" sh -c "[ $(rate iso) -lt $(($(rate rdv-shared) - 10)) ] &&
 		[ $(rate iso) -lt $(($(rate base-shared) + 35)) ]"
+fi
 
 # -- negative control: private memory, every window armed --
 ctl "arm all delay delay_us=50"
@@ -305,7 +363,11 @@ scenario neg-private private-anon
 ctl "disarm all"
 check "private-anon, all windows armed: driver passed" eq "$rc" 0
 check "private-anon, all windows armed: windows widened" gt "$(sum_stats 'window\..*\.widened')" 0
-check "private-anon, all windows armed: 0 stray references" eq "$(stat stray_refs)" 0
+if [ "$WAITER_REF" = 0 ]; then
+	check "private-anon, all windows armed: 0 stray references" eq "$(stat stray_refs)" 0
+else
+	check "private-anon, all windows armed: the references are migration-entry waiters'" only_waiters
+fi
 check "private-anon: final_failed equals delta pgmigrate_fail" eq "$(stat final_failed)" "$dfail"
 
 # -- the other windows move their counters --
@@ -313,7 +375,11 @@ qscenario freeze-shared shared-anon --window freeze --policy "delay delay_us=100
 check "freeze delay: widened at the refcount check" gt "$(stat window.freeze.widened)" 0
 qscenario wait-private private-anon --window entry-wait --policy "delay delay_us=100"
 check "entry-wait delay: waiters on migration entries widened" gt "$(stat window.entry-wait.widened)" 0
-check "entry-wait: waiters attributed" sh -c "grep -q '^taker=entry-wait' $D/attribution"
+if [ "$WAITER_REF" = 0 ]; then
+	check "entry-wait: waiters attributed" sh -c "grep -q '^taker=entry-wait' $D/attribution"
+else
+	check "entry-wait: waiters attributed, holding references (taker=waiter)" only_waiters
+fi
 
 # -- tracepoints and delay fidelity: the events perf, trace-cmd and bpftrace
 # read agree with the counters, and each widening lasts what was asked --
@@ -483,9 +549,14 @@ matrix deferred-split "$SPLIT" "$pol"
 ctl reset
 migrace run private-anon --seconds 1 --window freeze --policy "rendezvous timeout_us=1000" \
 	>/out/m-private-rdv.txt 2>&1
-check "freeze rendezvous on private-anon: hits skipped, none held" \
-	sh -c "[ $(stat window.freeze.hits) -gt 0 ] && [ $(stat window.freeze.skipped) -gt 0 ] &&
-		[ $(stat window.freeze.widened) = 0 ]"
+if [ "$WAITER_REF" = 0 ]; then
+	check "freeze rendezvous on private-anon: hits skipped, none held" \
+		sh -c "[ $(stat window.freeze.hits) -gt 0 ] && [ $(stat window.freeze.skipped) -gt 0 ] &&
+			[ $(stat window.freeze.widened) = 0 ]"
+else
+	check "freeze rendezvous on private-anon: held, none skipped (a waiter is a taker here)" \
+		sh -c "[ $(stat window.freeze.widened) -gt 0 ] && [ $(stat window.freeze.skipped) = 0 ]"
+fi
 
 # -- every other scenario, with the outcome predicted for it --
 migrated() { sed -n 's/^  migrated *//p' "/out/$1.txt"; }
@@ -495,7 +566,11 @@ check "shmem-file, pte-clear rendezvous: stray shmem references" gt "$(sum_stats
 qscenario scen-thp thp
 check "thp: passes (private THP, thread readers)" eq "$rc" 0
 check "thp: huge pages migrated" gt "$(migrated scen-thp)" 0
-check "thp: no stray references" eq "$(stat stray_refs)" 0
+if [ "$WAITER_REF" = 0 ]; then
+	check "thp: no stray references" eq "$(stat stray_refs)" 0
+else
+	check "thp: no stray references but migration-entry waiters'" thp_refs
+fi
 # One reader: three kept every 2 s run on x86_64 6.1 from migrating (24 of 24 calls failed).
 qscenario scen-hugetlb hugetlb --readers 1
 check "hugetlb: passes (pages reserved on both nodes and restored)" eq "$rc" 0
@@ -510,6 +585,32 @@ if [ "$rc" = 4 ] && [ -n "$reason" ] && [ "$(uname -m)" != x86_64 ]; then
 else
 	check "hot-remove: a node-1 block goes offline and back while readers fault" \
 		sh -c "[ $rc = 0 ] && [ ${offline_ok:-0} -gt 0 ] || { echo 'rc $rc offline_ok ${offline_ok:-none}'; false; }"
+fi
+
+# -- the 2018 seed: offlining while readers wait on migration entries, the
+# wait widened. Before 5.17 each waiter holds a page reference through it
+# (seen failing passes); from 5.17 it holds none. Offlining still converged
+# on 5.10 here (at 1, 2 and 5 ms: longest offline 0.3-0.6 s): what the seed
+# saw, a block that never goes offline, is not reproduced yet --
+jnum() { sed -n "s/.*\"$2\": *\([0-9]*\).*/\1/p" "/out/$1.json" | head -n 1; }
+if [ "$(uname -m)" = x86_64 ]; then
+	echo 900000 >/sys/module/migrace/parameters/budget_us
+	scenario seed-hot hot-remove --window entry-wait --policy "delay delay_us=1000"
+	echo 500000 >/sys/module/migrace/parameters/budget_us
+	SEED_OK=$(jnum seed-hot offline_ok)
+	say "# seed-hot: $(grep -a '^  offline  ' /out/seed-hot.txt | tr -s ' '); waiter_refs $(stat waiter_refs)," \
+		"pass_eagain $(stat pass_eagain), entry-wait widened $(stat window.entry-wait.widened)"
+	if [ "$WAITER_REF" = 1 ]; then
+		check "hot-remove, entry-wait widened: waiters hold references while the block goes offline" \
+			sh -c "[ $(stat window.entry-wait.widened) -gt 0 ] && [ $(stat waiter_refs) -gt 0 ] &&
+				grep -q '^taker=waiter ' $D/attribution"
+	else
+		check "hot-remove, entry-wait widened: waiters hold no reference, the block goes offline" \
+			sh -c "[ $(stat window.entry-wait.widened) -gt 0 ] && [ $(stat waiter_refs) = 0 ] &&
+				[ ${SEED_OK:-0} -gt 0 ]"
+	fi
+else
+	skip "hot-remove, entry-wait widened: waiters' references" "no removable memory block on arm64 virt"
 fi
 
 # shellcheck disable=SC2086

@@ -273,7 +273,7 @@ def triage_usage() -> None:
     """scripts/triage: a bad option value exits 2 naming it, before any guest"""
     env = {"MIGRACE_CACHE": tempfile.mkdtemp(prefix="migrace-triage-nocache.")}
     for args, want in ((["--arch", "sparc"], "unknown arch 'sparc' (x86_64, arm64)"),
-                       (["--kernel", "6.1,4.19"], "unknown kernel '4.19' (6.1, 6.12, 7.2)"),
+                       (["--kernel", "6.1,4.19"], "unknown kernel '4.19' (5.10, 6.1, 6.12, 7.2)"),
                        (["--scenario", "thp"], "unknown scenario 'thp'"),
                        (["--repeats", "0"], "--repeats '0' must be a whole number in 1..20"),
                        (["--cpus", "3"], "--cpus '3' must be even"),
