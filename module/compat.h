@@ -21,7 +21,9 @@
 /*
  * Before 5.16 there are no folios: a "folio" here is then a head page,
  * behind an opaque type of our own, and the few folio calls the module
- * makes are spelled for pages. Nothing else in the module changes.
+ * makes are spelled for pages. Nothing else in the module changes. The
+ * pre-5.16 rows here and in symbols.c are 5.10's (the lab's); 5.11-5.16
+ * renamed several sites again and are not supported.
  */
 #define MIGRACE_HAVE_FOLIOS	(LINUX_VERSION_CODE >= KERNEL_VERSION(5, 16, 0))
 
@@ -140,14 +142,14 @@ static inline struct folio *migrace_entry_wait_folio(struct pt_regs *regs)
 #endif
 
 /*
- * Is an unmap at the TRY_TO_MIGRATE site one for migration? From 5.15,
+ * Is an unmap at the TRY_TO_MIGRATE site one for migration? From 5.14,
  * try_to_migrate() is, except a THP split's (TTU_SYNC). Before, the site is
  * try_to_unmap(), which reclaim and splits call too: TTU_MIGRATION tells.
  */
 static inline bool migrace_unmap_migrates(unsigned long flags)
 {
-#if LINUX_VERSION_CODE < KERNEL_VERSION(5, 15, 0)
-	return (flags & TTU_MIGRATION) && !(flags & TTU_SYNC);
+#if LINUX_VERSION_CODE < KERNEL_VERSION(5, 14, 0)
+	return flags & TTU_MIGRATION;
 #else
 	return !(flags & TTU_SYNC);
 #endif

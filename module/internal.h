@@ -8,10 +8,23 @@
 
 #include <linux/irq_work.h>
 #include <linux/kprobes.h>
+#include <linux/timekeeping.h>
 #include <linux/percpu.h>
 #include <linux/workqueue.h>
 #include "migrace.h"
 #include "compat.h"
+
+/*
+ * The module's clock: every wait, budget and age. Not local_clock(): with
+ * an unstable TSC (TCG guests) it advances only up to the next tick, which
+ * never comes to a CPU busy-waiting with interrupts off in a probe handler;
+ * a 5.10 guest spun there for minutes. The fast monotonic clock reads the
+ * clocksource itself, from any context.
+ */
+static inline u64 migrace_now(void)
+{
+	return ktime_get_mono_fast_ns();
+}
 
 /* --- counters (stats.c) --------------------------------------------------- */
 

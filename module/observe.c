@@ -13,7 +13,6 @@
  */
 #include <linux/kernel.h>
 #include <linux/migrate.h>
-#include <linux/sched/clock.h>
 #include <linux/tracepoint.h>
 #include <linux/xarray.h>
 #include "internal.h"
@@ -139,7 +138,7 @@ err_unwind:
 static struct migrace_inflight *inflight_add(struct folio *folio)
 {
 	struct migrace_inflight *slot;
-	u64 now = local_clock();
+	u64 now = migrace_now();
 
 	slot = migrace_inflight_add(&migrace_inflight, folio, current, now);
 	if (slot || !folio)

@@ -25,7 +25,7 @@ const struct migrace_site_desc migrace_sites[MIGRACE_SITE_COUNT] = {
 	},
 	[MIGRACE_SITE_TRY_TO_MIGRATE] = {
 		"unmap for migration", { "try_to_migrate", "try_to_unmap" },
-		"5.15+: try_to_migrate(); 5.10: try_to_unmap(page, TTU_MIGRATION)",
+		"5.14+: try_to_migrate(); 5.10: try_to_unmap(page, TTU_MIGRATION)",
 	},
 	[MIGRACE_SITE_MIGRATE_MAPPING] = {
 		"refcount check and freeze",

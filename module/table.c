@@ -5,7 +5,6 @@
  */
 #include <linux/mm.h>
 #include <linux/pgtable.h>
-#include <linux/sched/clock.h>
 #include "internal.h"
 
 /* The in-flight slot of @folio if current is migrating it. */
@@ -102,7 +101,7 @@ static int split_scan_pre(struct kprobe *kp, struct pt_regs *regs)
 {
 	if (!migrace_targeted())
 		return 0;
-	WRITE_ONCE(split_scan_ns, local_clock());
+	WRITE_ONCE(split_scan_ns, migrace_now());
 	WRITE_ONCE(split_scanner, current);
 	return 0;
 }
@@ -113,7 +112,7 @@ static bool deferred_split_match(struct migrace_window *w, struct pt_regs *regs,
 				 struct migrace_hit *hit)
 {
 	return READ_ONCE(split_scanner) == current &&
-	       local_clock() - READ_ONCE(split_scan_ns) < NSEC_PER_SEC;
+	       migrace_now() - READ_ONCE(split_scan_ns) < NSEC_PER_SEC;
 }
 
 /* Rows looked up by code, not by name. */

@@ -14,7 +14,6 @@
 #include <linux/prandom.h>
 #include <linux/random.h>
 #include <linux/sched.h>
-#include <linux/sched/clock.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include "internal.h"
@@ -40,15 +39,21 @@ struct migrace_window *migrace_window_find(const char *name)
 	return NULL;
 }
 
+/*
+ * Busy-waits are bounded by count too: no pass of a wait loop takes under a
+ * nanosecond, so a clock that stopped still cannot hold a CPU much past the
+ * cap.
+ */
+
 /* Busy-wait @ns; return the time actually spent. */
 static u64 widen_delay(u64 ns)
 {
-	u64 t0 = local_clock(), t;
+	u64 t0 = migrace_now(), t, n = 0;
 
 	do {
 		cpu_relax();
-		t = local_clock() - t0;
-	} while (t < ns);
+		t = migrace_now() - t0;
+	} while (t < ns && ++n < ns);
 	return t;
 }
 
@@ -105,10 +110,10 @@ static bool rendezvous_worth(struct migrace_window *w, struct migrace_hit *hit)
 
 /*
  * The task that last brought a reference to a folio in flight, and when
- * (local_clock() of its CPU). A rendezvous hold that reaches its timeout
- * keeps waiting while that reader is runnable on another CPU (running, in a
- * VM perhaps on a vCPU the host has paused, or preempted there), not while
- * it waits for this CPU, which the hold keeps busy.
+ * (migrace_now(), one clock for every CPU). A rendezvous hold that reaches
+ * its timeout keeps waiting while that reader is runnable on another CPU
+ * (running, in a VM perhaps on a vCPU the host has paused, or preempted
+ * there), not while it waits for this CPU, which the hold keeps busy.
  */
 static atomic_t last_taker_pid;
 static atomic64_t last_taker_ns;
@@ -116,7 +121,7 @@ static atomic64_t last_taker_ns;
 void migrace_taker_note(void)
 {
 	atomic_set(&last_taker_pid, task_pid_nr(current));
-	atomic64_set(&last_taker_ns, local_clock());
+	atomic64_set(&last_taker_ns, migrace_now());
 }
 
 /* Where the last taker is, as a hold reaches its timeout. */
@@ -166,24 +171,28 @@ static u64 widen_rendezvous(struct migrace_hit *hit, u64 timeout_ns,
 			    enum taker_where *where)
 {
 	int takers0 = atomic_read(&hit->slot->takers);
-	u64 t0 = local_clock(), t, next = timeout_ns;
+	u64 t0 = migrace_now(), t, next = timeout_ns, n = 0;
 
 	*extended = false;
 	*where = TAKER_GONE;
 	for (;;) {
 		cpu_relax();
-		t = local_clock() - t0;
+		t = migrace_now() - t0;
 		*met = atomic_read(&hit->slot->takers) != takers0 ||
 		       folio_ref_count(hit->folio) > hit->base;
-		if (*met || t >= cap_ns)
+		if (*met)
 			break;
-		if (t < next)
-			continue;
-		*where = taker_where(t0 + t);
-		if (*where == TAKER_GONE || *where == TAKER_QUEUED_HERE)
+		/* Looked up at the timeout even if the budgets granted no more. */
+		if (t >= next) {
+			*where = taker_where(t0 + t);
+			if (*where == TAKER_GONE || *where == TAKER_QUEUED_HERE)
+				break;
+			next = t + TAKER_RECHECK_NS;
+		}
+		if (t >= cap_ns || ++n >= cap_ns)
 			break;
-		*extended = true;
-		next = t + TAKER_RECHECK_NS;
+		if (t >= timeout_ns)
+			*extended = true;
 	}
 	return t;
 }
@@ -269,7 +278,7 @@ static void window_refund(struct migrace_window *w, u64 ns)
 /* Charge what a hit spent past its reservation (a vCPU paused mid-wait). */
 static void window_charge(struct migrace_window *w, u64 ns)
 {
-	u64 now = local_clock();
+	u64 now = migrace_now();
 
 	migrace_budget_take(this_cpu_ptr(w->budget), now, ns, U64_MAX);
 	migrace_budget_take(this_cpu_ptr(&migrace_cpu_budget), now, ns, U64_MAX);
@@ -311,7 +320,7 @@ static u64 window_plan(struct migrace_window *w, struct migrace_policy *p,
 	*timeout_ns = ns;
 	if (!ns)
 		return 0;
-	now = local_clock();
+	now = migrace_now();
 	if (!migrace_budget_take(this_cpu_ptr(w->budget), now, ns,
 				 (u64)READ_ONCE(migrace_budget_us) * NSEC_PER_USEC)) {
 		/* Said once: hits racing the disarm on other CPUs stay quiet. */

@@ -877,6 +877,37 @@ lab_run() {
 	guest_run "$arch" "$kind" "$cpus" "$mem" "$timeout" "$outdir" "$log" "$build" "$@"
 }
 
+# The script was interrupted: stop the guest (timeout passes TERM on to
+# QEMU), wait for it, then remove its files.
+guest_interrupted() {
+	if [ -n "$GUEST_PID" ]; then
+		kill "$GUEST_PID" 2>/dev/null
+		wait "$GUEST_PID" 2>/dev/null
+	fi
+	rm -rf "$GUEST_WORK"
+	exit "$1"
+}
+
+# guest_boot TIMEOUT LOG WORK: run QEMU_ARGS once, watching for a hang.
+# Return: 1 if it hung (stopped by the watch); rc is QEMU's exit status.
+guest_boot() {
+	local timeout=$1 log=$2 work=$3 qpid hung=0
+	: >"$work/verdict"
+	: >"$work/out.tar"
+	: >"$log"	# before the watch: an old run's hang line is no hang
+	# A background job ignores ^C: stop the guest with the script.
+	GUEST_PID=""
+	trap 'guest_interrupted 130' INT
+	trap 'guest_interrupted 143' TERM
+	timeout --kill-after=5 "$timeout" "${QEMU_ARGS[@]}" </dev/null >"$log" 2>&1 &
+	qpid=$!
+	GUEST_PID=$qpid
+	watch_hang "$qpid" "$log" && hung=1
+	wait "$qpid" && rc=0 || rc=$?
+	trap - INT TERM
+	return "$hung"
+}
+
 guest_run() {
 	local arch=$1 kind=$2 cpus=$3 mem=$4 timeout=$5 outdir=$6 log=$7 build=$8 bdir image work rc
 	shift 8
@@ -896,22 +927,23 @@ guest_run() {
 	[ "$kind" = debug ] && APPEND="$APPEND watchdog_thresh=60 rcupdate.rcu_cpu_stall_timeout=120"
 	make_root "$arch" "$kind" "$bdir" "$work/root" "$@"
 	make_initramfs "$work/root" "$work/initramfs.cpio.gz"
-	: >"$work/verdict"
-	: >"$work/out.tar"
 	[ -n "$log" ] || log=$CACHE/logs/$(flavor_of "$arch" "$kind")-$(date +%Y%m%d-%H%M%S).log
 	mkdir -p "$(dirname "$log")"
 	qemu_args "$arch" "$image" "$work/initramfs.cpio.gz" "$cpus" "$mem" "$work"
 	echo "+ timeout $timeout ${QEMU_ARGS[*]}" >&2
-	local t0=$SECONDS qpid hung=0
-	: >"$log"	# before the watch: an old run's hang line is no hang
-	timeout --kill-after=5 "$timeout" "${QEMU_ARGS[@]}" </dev/null >"$log" 2>&1 &
-	qpid=$!
-	# A background job ignores ^C: stop the guest with the script.
-	GUEST_PID=$qpid
-	trap 'kill "$GUEST_PID" 2>/dev/null; rm -rf "$GUEST_WORK"; exit 130' INT TERM
-	watch_hang "$qpid" "$log" && hung=1
-	wait "$qpid" && rc=0 || rc=$?
-	trap - INT TERM
+	local t0=$SECONDS hung try
+	for try in 1 2; do
+		guest_boot "$timeout" "$log" "$work" && hung=0 || hung=1
+		# A hang before the guest's init ran is the emulator's (TCG: a
+		# timer that never fired), not the module's, which is not loaded
+		# yet: boot once more, saying so.
+		if [ "$hung" = 0 ] || [ "$try" = 2 ] || grep -qa '^guest: kernel' "$log"; then
+			break
+		fi
+		cp "$log" "$log.boot-hang"
+		say "guest hung while booting, before its command: '$(grep -a -m1 -E "$HANG_RE" "$log" |
+			tr -d '\r')' (console: $log.boot-hang); booting it once more"
+	done
 	# What the command printed (the console minus kernel messages).
 	sed -n '/^guest: kernel/,/^guest: command exited/p' "$log" | tr -d '\r' |
 		grep -v '^\[ *[0-9]*\.[0-9]*\]' || true

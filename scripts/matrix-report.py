@@ -21,12 +21,14 @@ from dataclasses import dataclass
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from hostinfo import host  # noqa: E402  (this directory, wherever run from)
 
-MODES = ("none", "count", "rendezvous", "immediate")
+MODES = ("none", "count", "rendezvous", "immediate", "rendezvous5", "immediate5")
 MODE_TITLES = {
     "none": "no module",
     "count": "module, counting",
     "rendezvous": "rendezvous",
     "immediate": "rendezvous, flush=immediate",
+    "rendezvous5": "rendezvous, 5 ms cap",
+    "immediate5": "flush=immediate, 5 ms cap",
 }
 STATS = ("final_failed", "final_succeeded", "pass_attempts", "pass_eagain",
          "stray_passes", "tlb_flush_immediate", "tlb_flush_deferred",

@@ -197,6 +197,9 @@ METRICS: dict[str, Callable[[Run], float | None]] = {
     "first_failure_s": lambda r: r.migration["first_failure_s"],
     "stray_passes_per_migrate_call": lambda r: ratio(stat(r, "stray_passes"),
                                                      stat(r, "migrate_calls")),
+    # References held by faults waiting on a migration entry (before 5.17).
+    "waiter_refs_per_migrate_call": lambda r: ratio((r.stats or {}).get("waiter_refs"),
+                                                    stat(r, "migrate_calls")),
     "fresh_met_per_fresh_hold": lambda r: ratio(stat(r, "window.pte-clear.fresh_met"),
                                                 stat(r, "window.pte-clear.fresh_holds")),
     "pgmigrate_fail_delta": lambda r: r.report["vmstat"]["pgmigrate_fail_delta"],
@@ -509,10 +512,29 @@ def selftest_sentences(cells: list[dict]) -> list[str]:
     return out
 
 
+def waiter_sentences(groups: list[dict]) -> list[str]:
+    """Which kernels' migration-entry waiters held references, from waiter_refs."""
+    seen: dict[str, float] = {}
+    for g in groups:
+        m = g["metrics"].get("waiter_refs_per_migrate_call")
+        if m:
+            seen[g["kernel"]] = max(seen.get(g["kernel"], 0.0), m["max"])
+    held = sorted((k for k, v in seen.items() if v > 0), key=kernel_key)
+    none = sorted((k for k, v in seen.items() if v == 0), key=kernel_key)
+    if not held:
+        return []
+    s = (f"Faults waiting on a migration entry held page references on {', '.join(held)} "
+         f"(up to {max(seen[k] for k in held):.2f} per migrate call)")
+    if none and kernel_key(held[-1]) < kernel_key(none[0]):
+        return [s + f"; on {', '.join(none)} none did: the 5.17 change (such a waiter "
+                "takes no reference)."]
+    return [s + (f"; none on {', '.join(none)}." if none else ".")]
+
+
 def what_differs(cells: list[dict], groups: list[dict]) -> list[str]:
     return (arch_sentences(groups) + kernel_sentences(groups) + flush_sentences(groups) +
             forced_sentences(groups) + reader_sentences(groups) + control_sentences(groups) +
-            selftest_sentences(cells))
+            waiter_sentences(groups) + selftest_sentences(cells))
 
 
 # --- triage.md -----------------------------------------------------------------------

@@ -414,12 +414,12 @@ static void table_offline_verdict(const struct report *r, FILE *f)
 
 	if (!h->offline_attempts)
 		return;
-	if (!h->offline_failed) {
-		ROW(f, "offline", "converged (%" PRIu64 " of %" PRIu64 ")",
+	if (h->offline_ok) {
+		ROW(f, "offline", "converged (%" PRIu64 " of %" PRIu64 " attempts)",
 		    h->offline_ok, h->offline_attempts);
 		return;
 	}
-	fprintf(f, "  %-24s did not converge in %.1f s (%" PRIu64 " of %" PRIu64 " attempts",
+	fprintf(f, "  %-24s did not converge in %.1f s (%" PRIu64 " of %" PRIu64 " attempts failed",
 		"offline", h->failed_offline_s, h->offline_failed, h->offline_attempts);
 	if (r->mod.stats_ok)
 		fprintf(f, "; %" PRId64 " migration passes failed, %" PRId64

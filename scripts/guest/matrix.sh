@@ -6,6 +6,9 @@
 #   count       module loaded, pte-clear counted, nothing widened
 #   rendezvous  pte-clear widened by rendezvous (defaults)
 #   immediate   the same with flush=immediate
+#   rendezvous5, immediate5  the same two at max_delay_us=5000 (the cap of
+#               the bench's headline: a hold may outlast its timeout up to
+#               5 ms while the reader is runnable)
 # Each mode leaves NAME.json (the driver's report), NAME.stats and
 # NAME.vmstat (pgmigrate_fail before and after) in /out.
 set -u
@@ -39,4 +42,8 @@ cp "$D/windows" /out/windows.txt
 mode count count
 mode rendezvous rendezvous
 mode immediate "rendezvous flush=immediate"
+rmmod migrace
+insmod migrace.ko max_delay_us=5000 || exit 1
+mode rendezvous5 rendezvous
+mode immediate5 "rendezvous flush=immediate"
 rmmod migrace

@@ -209,6 +209,35 @@ def flush_and_readers_sentences() -> None:
         expect(s in text, f"missing: {s}")
 
 
+def set_stat(top: str, cell: str, mode: str, scen: str, name: str, value: int) -> None:
+    """Set one module stat in a group's driver reports."""
+    rdir = os.path.join(top, "cells", cell, "runs")
+    for f in os.listdir(rdir):
+        if f.startswith(f"{mode}.{scen}.") and f.endswith(".json"):
+            path = os.path.join(rdir, f)
+            with open(path, encoding="utf-8") as fh:
+                rep = json.load(fh)
+            rep["module"]["stats_delta"][name] = value
+            with open(path, "w", encoding="utf-8") as fh:
+                json.dump(rep, fh)
+
+
+@test
+def waiter_sentence() -> None:
+    """what differs: references held by migration-entry waiters, only where waiter_refs says so"""
+    top = fresh()
+    report(top)
+    expect("migration entry held" not in md(top), "a waiter sentence with no waiter_refs read")
+    top = fresh()
+    set_stat(top, "6.12-x86_64", "rendezvous", "shared-anon", "waiter_refs", 0)
+    report(top)
+    expect("migration entry held" not in md(top), "a waiter sentence with waiter_refs 0")
+    set_stat(top, "6.12-arm64", "rendezvous", "shared-anon", "waiter_refs", 500)
+    report(top)
+    expect("Faults waiting on a migration entry held page references on 6.12 (up to " in md(top),
+           "no waiter sentence: " + "".join(ln for ln in md(top).splitlines() if "waiting" in ln))
+
+
 @test
 def selftest_not_run() -> None:
     """report: a selftest that was not built is 'not run (reason)', never a pass"""
