@@ -65,20 +65,27 @@ def expect(cond: bool, what: str) -> None:
         raise AssertionError(what)
 
 
-def set_not_migrated(top: str, cell: str, mode: str, scen: str, bad: int) -> None:
-    """Rewrite one group's driver reports: `bad` pages not migrated per run."""
+def edit_reports(top: str, cell: str, mode: str, scen: str, edit: Callable[[dict], None]) -> None:
+    """Rewrite one group's driver reports (one per run) with `edit`."""
     rdir = os.path.join(top, "cells", cell, "runs")
     for name in os.listdir(rdir):
         if name.startswith(f"{mode}.{scen}.") and name.endswith(".json"):
             path = os.path.join(rdir, name)
             with open(path, encoding="utf-8") as f:
                 rep = json.load(f)
-            mig = rep["migration"]
-            mig["not_migrated"], mig["migrated"] = bad, mig["attempts"] - bad
-            mig["failure_rate"] = bad / mig["attempts"]
-            mig["first_failure_s"] = 0.1 if bad else None
+            edit(rep)
             with open(path, "w", encoding="utf-8") as f:
                 json.dump(rep, f)
+
+
+def set_not_migrated(top: str, cell: str, mode: str, scen: str, bad: int) -> None:
+    """Rewrite one group's driver reports: `bad` pages not migrated per run."""
+    def edit(rep: dict) -> None:
+        mig = rep["migration"]
+        mig["not_migrated"], mig["migrated"] = bad, mig["attempts"] - bad
+        mig["failure_rate"] = bad / mig["attempts"]
+        mig["first_failure_s"] = 0.1 if bad else None
+    edit_reports(top, cell, mode, scen, edit)
 
 
 ROW = ("| arm64 | 6.12.95+deb12-arm64 | no module | shared-anon | 2 | 27.5% (25.0%–30.0%) | "
@@ -211,15 +218,8 @@ def flush_and_readers_sentences() -> None:
 
 def set_stat(top: str, cell: str, mode: str, scen: str, name: str, value: int) -> None:
     """Set one module stat in a group's driver reports."""
-    rdir = os.path.join(top, "cells", cell, "runs")
-    for f in os.listdir(rdir):
-        if f.startswith(f"{mode}.{scen}.") and f.endswith(".json"):
-            path = os.path.join(rdir, f)
-            with open(path, encoding="utf-8") as fh:
-                rep = json.load(fh)
-            rep["module"]["stats_delta"][name] = value
-            with open(path, "w", encoding="utf-8") as fh:
-                json.dump(rep, fh)
+    edit_reports(top, cell, mode, scen,
+                 lambda rep: rep["module"]["stats_delta"].__setitem__(name, value))
 
 
 @test
