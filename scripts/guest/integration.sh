@@ -499,28 +499,28 @@ matrix_secs() {
 }
 # Splits seen by the driver (vmstat thp_split_page over the run).
 splits() { sed -n 's/^  delta thp_split_page *\([0-9]*\).*/\1/p' "/out/$1.txt"; }
-# Only arm64 7.x has been seen to split no THP in a run; elsewhere it fails.
-split_flaky() {
-	case "$(uname -m) $(uname -r)" in aarch64\ [7-9].*) return 0 ;; esac
-	return 1
-}
+queued() { sed -n 's/^  delta thp_deferred_split *\([0-9]*\).*/\1/p' "/out/$1.txt"; }
+# Nothing for the window to see: no THP queued for splitting, none split.
+split_idle() { [ "$(($(splits "$1") + $(queued "$1")))" = 0 ]; }
 matrix_run() {
 	ctl reset
 	# shellcheck disable=SC2086 # $scen: the scenario and its options
 	migrace run $scen --seconds "$(matrix_secs "$w")" --window "$w" --policy "$pol" >"/out/m-$w-${pol%% *}.txt" 2>&1
 }
 matrix() {
-	w=$1 scen=$2 pol=$3
+	w=$1 scen=$2 pol=$3 n=1
 	matrix_run
-	# arm64 7.2 sometimes splits no THP in a whole run (none queued, none
-	# split by migration): once more; then the window had nothing to see.
-	if [ "$w" = deferred-split ] && [ "$(splits "m-$w-${pol%% *}")" = 0 ]; then
+	# Migration can win every race with the shrinker for a whole run, so that
+	# no scan meets a queued THP (6.1 x86_64 once, arm64 7.2 more often):
+	# up to 3 runs; none with any split work is a skip.
+	while [ "$w" = deferred-split ] && [ "$(stat "window.$w.hits")" = 0 ] && [ "$n" -lt 3 ]; do
+		n=$((n + 1))
 		matrix_run
-	fi
+	done
 	hits=$(stat "window.$w.hits")
 	widened=$(stat "window.$w.widened")
-	if [ "$w" = deferred-split ] && [ "$(splits "m-$w-${pol%% *}")" = 0 ] && split_flaky; then
-		skip "matrix $w ${pol%% *}: hits" "no THP was split in two runs (vmstat thp_split_page +0)"
+	if [ "$w" = deferred-split ] && [ "$hits" = 0 ] && split_idle "m-$w-${pol%% *}"; then
+		skip "matrix $w ${pol%% *}: hits" "no THP queued or split in $n runs (vmstat +0)"
 	elif [ "$pol" = count ]; then
 		check "matrix $w count: hits counted, nothing widened" sh -c "[ $hits -gt 0 ] && [ $widened = 0 ]"
 	elif [ "$w" = deferred-split ] && [ "${pol%% *}" = rendezvous ]; then
@@ -621,16 +621,18 @@ fi
 
 # shellcheck disable=SC2086
 qscenario scen-split $SPLIT --window deferred-split --policy "delay delay_us=200"
-# arm64 7.2 once split nothing in a whole 1 s run (no THP queued, none
-# split by migration either): run once more; no split at all is a skip.
-if [ "$rc" = 0 ] && [ "$(splits scen-split)" = 0 ]; then
+# A run can split nothing (see matrix above): up to 3 runs while nothing
+# widened; none with any split work is a skip.
+n=1
+while [ "$rc" = 0 ] && [ "$(stat window.deferred-split.widened)" = 0 ] && [ "$n" -lt 3 ]; do
+	n=$((n + 1))
 	# shellcheck disable=SC2086
 	qscenario scen-split $SPLIT --window deferred-split --policy "delay delay_us=200"
-fi
+done
 check "deferred-split: passes (partially mapped THPs, shrinker from the driver)" eq "$rc" 0
-if [ "$(splits scen-split)" = 0 ] && split_flaky; then
+if [ "$(stat window.deferred-split.widened)" = 0 ] && split_idle scen-split; then
 	skip "deferred-split: splits inside the targeted scan widened" \
-		"no THP was split in two 1 s runs (vmstat thp_split_page +0)"
+		"no THP queued or split in $n runs (vmstat +0)"
 else
 	check "deferred-split: splits inside the targeted scan widened" \
 		gt "$(stat window.deferred-split.widened)" 0
