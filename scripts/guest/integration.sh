@@ -508,19 +508,19 @@ matrix_run() {
 	migrace run $scen --seconds "$(matrix_secs "$w")" --window "$w" --policy "$pol" >"/out/m-$w-${pol%% *}.txt" 2>&1
 }
 matrix() {
-	w=$1 scen=$2 pol=$3 n=1
+	w=$1 scen=$2 pol=$3 runs=1
 	matrix_run
 	# Migration can win every race with the shrinker for a whole run, so that
 	# no scan meets a queued THP (6.1 x86_64 once, arm64 7.2 more often):
 	# up to 3 runs; none with any split work is a skip.
-	while [ "$w" = deferred-split ] && [ "$(stat "window.$w.hits")" = 0 ] && [ "$n" -lt 3 ]; do
-		n=$((n + 1))
+	while [ "$w" = deferred-split ] && [ "$(stat "window.$w.hits")" = 0 ] && [ "$runs" -lt 3 ]; do
+		runs=$((runs + 1))
 		matrix_run
 	done
 	hits=$(stat "window.$w.hits")
 	widened=$(stat "window.$w.widened")
 	if [ "$w" = deferred-split ] && [ "$hits" = 0 ] && split_idle "m-$w-${pol%% *}"; then
-		skip "matrix $w ${pol%% *}: hits" "no THP queued or split in $n runs (vmstat +0)"
+		skip "matrix $w ${pol%% *}: hits" "no THP queued or split in $runs runs (vmstat +0)"
 	elif [ "$pol" = count ]; then
 		check "matrix $w count: hits counted, nothing widened" sh -c "[ $hits -gt 0 ] && [ $widened = 0 ]"
 	elif [ "$w" = deferred-split ] && [ "${pol%% *}" = rendezvous ]; then
@@ -623,16 +623,16 @@ fi
 qscenario scen-split $SPLIT --window deferred-split --policy "delay delay_us=200"
 # A run can split nothing (see matrix above): up to 3 runs while nothing
 # widened; none with any split work is a skip.
-n=1
-while [ "$rc" = 0 ] && [ "$(stat window.deferred-split.widened)" = 0 ] && [ "$n" -lt 3 ]; do
-	n=$((n + 1))
+runs=1
+while [ "$rc" = 0 ] && [ "$(stat window.deferred-split.widened)" = 0 ] && [ "$runs" -lt 3 ]; do
+	runs=$((runs + 1))
 	# shellcheck disable=SC2086
 	qscenario scen-split $SPLIT --window deferred-split --policy "delay delay_us=200"
 done
 check "deferred-split: passes (partially mapped THPs, shrinker from the driver)" eq "$rc" 0
 if [ "$(stat window.deferred-split.widened)" = 0 ] && split_idle scen-split; then
 	skip "deferred-split: splits inside the targeted scan widened" \
-		"no THP queued or split in $n runs (vmstat +0)"
+		"no THP queued or split in $runs runs (vmstat +0)"
 else
 	check "deferred-split: splits inside the targeted scan widened" \
 		gt "$(stat window.deferred-split.widened)" 0
