@@ -72,6 +72,13 @@ static const struct parse_ok_case parse_ok_cases[] = {
 	    .timeout_ns = 500 * US, .flush_immediate = true } },
 	{ "arm-flush-kernel", "arm pte-clear flush=kernel", MIGRACE_CMD_ARM,
 	  "pte-clear", DEFAULT_POLICY(DELAY) },
+	{ "arm-until-unlock", "arm entry-wait delay_us=900 until=unlock",
+	  MIGRACE_CMD_ARM, "entry-wait",
+	  { .kind = MIGRACE_POLICY_DELAY, .min_ns = 900 * US,
+	    .max_ns = 900 * US, .prob_pct = 100, .every = 1,
+	    .timeout_ns = 500 * US, .until_unlock = true } },
+	{ "arm-until-delay", "arm entry-wait until=delay", MIGRACE_CMD_ARM,
+	  "entry-wait", DEFAULT_POLICY(DELAY) },
 	{ "arm-longest-name", "arm abcdefghijklmnopqrstu-9", MIGRACE_CMD_ARM,
 	  "abcdefghijklmnopqrstu-9", DEFAULT_POLICY(DELAY) },
 	{ "disarm-all", "disarm all", MIGRACE_CMD_DISARM, "all" },
@@ -122,6 +129,10 @@ static const struct parse_bad_case parse_bad_cases[] = {
 	  "flush=immediate" },
 	{ "arm-flush-bad-word", "arm pte-clear flush=later", "flush=later" },
 	{ "arm-flush-number", "arm pte-clear flush=1", "flush=1" },
+	{ "arm-until-other-window", "arm freeze until=unlock", "until=unlock" },
+	{ "arm-until-rendezvous", "arm entry-wait rendezvous until=unlock",
+	  "until=unlock" },
+	{ "arm-until-bad-word", "arm entry-wait until=later", "until=later" },
 	{ "arm-empty-key", "arm x =5", "=5" },
 	{ "arm-key-prefix", "arm x delay=5", "delay=5" },
 	{ "arm-key-upper-case", "arm x DELAY_US=5", "DELAY_US=5" },
@@ -204,6 +215,7 @@ static void expect_policy(struct kunit *test, const struct migrace_policy *got,
 	KUNIT_EXPECT_EQ(test, got->times, want->times);
 	KUNIT_EXPECT_EQ(test, got->timeout_ns, want->timeout_ns);
 	KUNIT_EXPECT_EQ(test, got->flush_immediate, want->flush_immediate);
+	KUNIT_EXPECT_EQ(test, got->until_unlock, want->until_unlock);
 }
 
 static void expect_target(struct kunit *test, const struct migrace_target *got,

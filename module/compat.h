@@ -52,6 +52,7 @@ static inline struct folio *page_folio(struct page *page)
 #define folio_test_private(f)	PagePrivate(migrace_folio_head(f))
 #define folio_test_large(f)	PageCompound(migrace_folio_head(f))
 #define folio_test_hugetlb(f)	PageHuge(migrace_folio_head(f))
+#define folio_test_locked(f)	PageLocked(migrace_folio_head(f))
 #endif
 
 /*

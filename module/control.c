@@ -24,6 +24,7 @@ enum migrace_key_field {
 	MIGRACE_KEY_TIMES,
 	MIGRACE_KEY_TIMEOUT,
 	MIGRACE_KEY_FLUSH,
+	MIGRACE_KEY_UNTIL,
 };
 
 #define MIGRACE_KEY_DELAY_ONLY	BIT(MIGRACE_POLICY_DELAY)
@@ -33,6 +34,8 @@ enum migrace_key_field {
 
 /* The one window whose clear can be forced to flush at once. */
 #define MIGRACE_FLUSH_WINDOW	"pte-clear"
+/* The one window whose delay can end at the folio's unlock. */
+#define MIGRACE_UNTIL_WINDOW	"entry-wait"
 
 /**
  * struct migrace_key - one KEY=VALUE of `arm`
@@ -55,10 +58,13 @@ static const struct migrace_key migrace_keys[] = {
 	{ "times",	MIGRACE_KEY_TIMES,	MIGRACE_KEY_WIDENING },
 	{ "timeout_us",	MIGRACE_KEY_TIMEOUT,	BIT(MIGRACE_POLICY_RENDEZVOUS) },
 	{ "flush",	MIGRACE_KEY_FLUSH,	MIGRACE_KEY_ANY },
+	{ "until",	MIGRACE_KEY_UNTIL,	MIGRACE_KEY_DELAY_ONLY },
 };
 
 /* Values of flush=: as the kernel decides (default), or at once. */
 static const char *const migrace_flush_words[] = { "kernel", "immediate" };
+/* Values of until=: the delay's end, or the folio's unlock if sooner. */
+static const char *const migrace_until_words[] = { "delay", "unlock" };
 
 static const char *const migrace_policy_words[] = {
 	[MIGRACE_POLICY_COUNT]		= "count",
@@ -151,9 +157,19 @@ static const struct migrace_key *find_key(const char *tok, size_t len)
 	return NULL;
 }
 
+/* The index of @val in @words, as the key's value. */
+static int parse_key_word(const char *const *words, size_t n, const char *val,
+			  u64 *v)
+{
+	int i = match_string(words, n, val);
+
+	*v = i;
+	return i < 0 ? -EINVAL : 0;
+}
+
 /*
  * A plain decimal: digits only (no sign, no 0x), u64 for times, else u32;
- * flush= takes a word (its index is the value).
+ * flush= and until= take a word (its index is the value).
  */
 static int parse_key_value(const struct migrace_key *k, const char *val,
 			   u64 *v)
@@ -161,12 +177,12 @@ static int parse_key_value(const struct migrace_key *k, const char *val,
 	u32 v32;
 	int err;
 
-	if (k->field == MIGRACE_KEY_FLUSH) {
-		err = match_string(migrace_flush_words,
-				   ARRAY_SIZE(migrace_flush_words), val);
-		*v = err;
-		return err < 0 ? -EINVAL : 0;
-	}
+	if (k->field == MIGRACE_KEY_FLUSH)
+		return parse_key_word(migrace_flush_words,
+				      ARRAY_SIZE(migrace_flush_words), val, v);
+	if (k->field == MIGRACE_KEY_UNTIL)
+		return parse_key_word(migrace_until_words,
+				      ARRAY_SIZE(migrace_until_words), val, v);
 	if (!isdigit(*val))
 		return -EINVAL;
 	if (k->field == MIGRACE_KEY_TIMES)
@@ -219,6 +235,9 @@ static int set_key(struct migrace_policy *p, enum migrace_key_field field,
 	case MIGRACE_KEY_FLUSH:
 		p->flush_immediate = v;
 		return 0;
+	case MIGRACE_KEY_UNTIL:
+		p->until_unlock = v;
+		return 0;
 	}
 	return -EINVAL;
 }
@@ -242,6 +261,8 @@ static int apply_key(const char *tok, const char *window,
 	if (!k || !(k->policies & BIT(p->kind)))
 		return -EINVAL;
 	if (k->field == MIGRACE_KEY_FLUSH && strcmp(window, MIGRACE_FLUSH_WINDOW))
+		return -EINVAL;
+	if (k->field == MIGRACE_KEY_UNTIL && strcmp(window, MIGRACE_UNTIL_WINDOW))
 		return -EINVAL;
 	if (parse_key_value(k, eq + 1, &v))
 		return -EINVAL;

@@ -152,6 +152,7 @@ struct migrace_window {
 	atomic64_t extended;
 	atomic64_t extended_met;
 	atomic64_t queued_here;
+	atomic64_t unlocked;
 };
 
 extern struct migrace_window migrace_windows[];

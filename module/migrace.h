@@ -86,6 +86,9 @@ enum migrace_policy_kind {
  * @timeout_ns: how long a rendezvous waits for a reader
  * @flush_immediate: pte-clear only: targeted migrations clear with an
  *	immediate TLB flush, never a batched, deferred one
+ * @until_unlock: entry-wait's delay only: it also ends when the folio is
+ *	unlocked (a waiter before 5.17 then holds its reference for the
+ *	whole migration pass, as one did before 5.0)
  */
 struct migrace_policy {
 	enum migrace_policy_kind kind;
@@ -96,6 +99,7 @@ struct migrace_policy {
 	u64 times;
 	u32 timeout_ns;
 	bool flush_immediate;
+	bool until_unlock;
 };
 
 /** struct migrace_policy_state - per-window hit accounting for decisions */

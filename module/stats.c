@@ -81,6 +81,7 @@ static void stats_show_window(struct seq_file *m, struct migrace_window *w)
 		   atomic64_read(&w->extended_met));
 	seq_printf(m, "window.%s.queued_here: %lld\n", w->name,
 		   atomic64_read(&w->queued_here));
+	seq_printf(m, "window.%s.unlocked: %lld\n", w->name, atomic64_read(&w->unlocked));
 }
 
 int migrace_stats_show(struct seq_file *m, void *v)

@@ -58,6 +58,47 @@ static u64 widen_delay(u64 ns)
 }
 
 /*
+ * until=unlock: busy-wait up to @ns or until @folio is unlocked, which a
+ * migration pass does only once its refcount check is over. Where the
+ * waiter holds a reference (before 5.17) that reference then lasts the
+ * whole pass, as it did before 5.0, when a waiter slept on the lock with
+ * it. From 5.17 the waiter holds the page table lock, which the pass needs
+ * before it unlocks: there the wait is the delay.
+ */
+static bool until_unlock(const struct migrace_policy *p,
+			 const struct migrace_hit *hit)
+{
+	return MIGRACE_ENTRY_WAITER_HOLDS_REF && p->until_unlock && hit->folio;
+}
+
+/* Unlocked already: no pass to outlast, no hold (counted as skipped). */
+static bool until_unlock_worth(struct migrace_window *w,
+			       const struct migrace_hit *hit)
+{
+	if (folio_test_locked(hit->folio))
+		return true;
+	atomic64_inc(&w->skipped);
+	return false;
+}
+
+/* Return the time spent. */
+static u64 widen_until_unlock(struct migrace_window *w, struct folio *folio,
+			      u64 ns)
+{
+	u64 t0 = migrace_now(), t, n = 0;
+
+	do {
+		cpu_relax();
+		t = migrace_now() - t0;
+		if (!folio_test_locked(folio)) {
+			atomic64_inc(&w->unlocked);
+			break;
+		}
+	} while (t < ns && ++n < ns);
+	return t;
+}
+
+/*
  * References the migration itself accounts for while the PTE-clear window
  * is open: what the refcount check will expect, plus one per PTE still
  * mapping the folio (the one just cleared included: try_to_migrate_one()
@@ -371,6 +412,8 @@ static void window_hit(struct migrace_window *w, struct pt_regs *regs,
 	rendezvous = p.kind == MIGRACE_POLICY_RENDEZVOUS;
 	if (rendezvous && !rendezvous_worth(w, &hit))
 		return;
+	if (until_unlock(&p, &hit) && !until_unlock_worth(w, &hit))
+		return;
 	ns = window_plan(w, &p, &timeout);
 	if (!ns) {
 		trace_migrace_window_hit(w->name, 0, false, 0, 0);
@@ -378,6 +421,8 @@ static void window_hit(struct migrace_window *w, struct pt_regs *regs,
 	}
 	if (rendezvous)
 		spent = window_rendezvous(w, &hit, timeout, ns, &met);
+	else if (until_unlock(&p, &hit))
+		spent = widen_until_unlock(w, hit.folio, ns);
 	else
 		spent = widen_delay(ns);
 	if (spent < ns)
@@ -532,6 +577,7 @@ void migrace_windows_reset(void)
 		atomic64_set(&w->extended_met, 0);
 		atomic64_set(&w->queued_here, 0);
 		atomic64_set(&w->fresh_ns, 0);
+		atomic64_set(&w->unlocked, 0);
 	}
 	atomic_set(&last_taker_pid, 0);
 	atomic64_set(&last_taker_ns, 0);
@@ -689,6 +735,8 @@ static void policy_show(struct seq_file *m, struct migrace_window *w)
 		seq_printf(m, "rendezvous:%uns", p.timeout_ns);
 	if (p.flush_immediate)
 		seq_puts(m, ",flush=immediate");
+	if (p.until_unlock)
+		seq_puts(m, ",until=unlock");
 }
 
 int migrace_windows_show(struct seq_file *m, void *v)

@@ -686,7 +686,10 @@ build_flavor() {
 	local arch=$1 k=$2 out
 	out=$CACHE/build/$(flavor_of "$arch" "$k")
 	mkdir -p "$out/tree"
-	rsync -a --delete --exclude build --exclude '*.o' --exclude '*.ko' \
+	# Kbuild's outputs stay (its .cmd files included): a build with
+	# nothing changed relinks nothing.
+	rsync -a --delete --exclude build --exclude '*.o' --exclude '*.ko' --exclude '.*.cmd' \
+		--exclude '*.mod' --exclude '*.mod.c' --exclude modules.order --exclude Module.symvers \
 		"$TOP/Kbuild" "$TOP/module" "$TOP/kunit" "$out/tree/"
 	make_module "$arch" "$k" "$out/tree"
 	run_echo make -s -C "$TOP/userspace" ARCH="$arch" CC="$(cross_of "$arch")gcc" \

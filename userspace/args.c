@@ -39,11 +39,12 @@ static const struct {
 	{ "delay_us", P_DELAY }, { "min_us", P_DELAY }, { "max_us", P_DELAY },
 	{ "prob", P_DELAY | P_RENDEZVOUS }, { "every", P_DELAY | P_RENDEZVOUS },
 	{ "times", P_DELAY | P_RENDEZVOUS }, { "timeout_us", P_RENDEZVOUS },
-	{ "flush", P_COUNT | P_DELAY | P_RENDEZVOUS },
+	{ "flush", P_COUNT | P_DELAY | P_RENDEZVOUS }, { "until", P_DELAY },
 };
 
-/* flush= takes a word, every other key a decimal. */
+/* flush= and until= take a word, every other key a decimal. */
 static const char *const flush_words[] = { "kernel", "immediate" };
+static const char *const until_words[] = { "delay", "unlock" };
 
 #define WINDOW_NAME_MAX	23	/* MIGRACE_NAME_LEN - 1 in the module */
 
@@ -183,7 +184,7 @@ static int policy_token(const char *tok, int i, int *policy, const char *what, F
 	k = key_lookup(key);
 	if (k < 0)
 		return bad_value(err, what, tok,
-				 "key one of delay_us min_us max_us prob every times timeout_us flush");
+				 "key one of delay_us min_us max_us prob every times timeout_us flush until");
 	if (!(policy_keys[k].policies & (1u << *policy))) {
 		snprintf(want, sizeof(want), "%s does not apply to policy %s", key,
 			 policy_names[*policy]);
@@ -192,6 +193,11 @@ static int policy_token(const char *tok, int i, int *policy, const char *what, F
 	if (!strcmp(key, "flush")) {
 		if (lookup(eq + 1, flush_words, ARRAY_SIZE(flush_words)) < 0)
 			return bad_value(err, what, tok, "flush=kernel or flush=immediate");
+		return 0;
+	}
+	if (!strcmp(key, "until")) {
+		if (lookup(eq + 1, until_words, ARRAY_SIZE(until_words)) < 0)
+			return bad_value(err, what, tok, "until=delay or until=unlock");
 		return 0;
 	}
 	if (!all_digits(eq + 1) || strlen(eq + 1) > 19)
@@ -329,6 +335,9 @@ void args_run_help(FILE *f)
 	      "  delay                        busy-wait in the window [the default]\n"
 	      "    delay_us=N                 fixed delay [100]\n"
 	      "    min_us=N max_us=N          random delay in [min, max] [100, 100]\n"
+	      "    until=delay|unlock         unlock: also end when the folio unlocks (window\n"
+	      "                               entry-wait; before 5.17 the waiter's reference\n"
+	      "                               then outlasts the migration pass) [delay]\n"
 	      "  rendezvous                   hold the window until a reader arrives\n"
 	      "    timeout_us=N               give up after N us [500]\n"
 	      "  keys of delay and rendezvous:\n"

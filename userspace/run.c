@@ -28,7 +28,8 @@
 #include "scenarios.h"
 
 #define READER_DEADLINE_SLACK_S	10.0	/* readers outlive the run by at most this */
-#define HOTPLUG_TIMEOUT_S	10	/* per offline/online write */
+#define HOTPLUG_TIMEOUT_S	10.0	/* per offline/online write */
+#define HOTPLUG_MIN_S		1.0	/* an offline write's least bound */
 #define PROGRESS_EVERY_S	0.5
 #define MAX_CPUS		1024
 #define MAX_WINDOW_ROWS		64
@@ -370,6 +371,35 @@ static int migrate_loop(struct run *x)
 	return e;
 }
 
+/* An offline write may last what is left of --seconds, within the bounds. */
+static double offline_timeout(const struct run *x)
+{
+	double left = x->o.seconds - (now_s() - x->t0);
+
+	if (left < HOTPLUG_MIN_S)
+		return HOTPLUG_MIN_S;
+	return left > HOTPLUG_TIMEOUT_S ? HOTPLUG_TIMEOUT_S : left;
+}
+
+/*
+ * The units onto node B, into the block where they can: a unit on B outside
+ * it (an offline moved it there) goes through node A and back, so that B
+ * allocates it afresh, from its movable zone (the block) first. Return: how
+ * many units are in the block, or -errno.
+ */
+static long hotplug_place(struct run *x)
+{
+	long in_block;
+
+	migrator_place(&x->mg, x->r.node_b);
+	in_block = units_in_block(&x->mem);
+	if (in_block < 0 || (size_t)in_block == x->mem.npages)
+		return in_block;
+	migrator_place(&x->mg, x->r.node_a);
+	migrator_place(&x->mg, x->r.node_b);
+	return units_in_block(&x->mem);
+}
+
 static int hotplug_cycle(struct run *x)
 {
 	struct hotplug_stats *h = &x->r.hp;
@@ -377,12 +407,11 @@ static int hotplug_cycle(struct run *x)
 	double t;
 	int e;
 
-	migrator_place(&x->mg, x->r.node_b);
-	in_block = units_in_block(&x->mem);
+	in_block = hotplug_place(x);
 	h->units_in_block += in_block > 0 ? in_block : 0;
 	h->offline_attempts++;
 	t = now_s();
-	e = hotplug_set_state(x->mem.block, "offline", HOTPLUG_TIMEOUT_S);
+	e = hotplug_set_state(x->mem.block, "offline", offline_timeout(x));
 	t = now_s() - t;
 	if (t > h->max_offline_s)
 		h->max_offline_s = t;
@@ -761,6 +790,8 @@ static int run_with_pages(struct run *x)
 	int e;
 
 	become_group_leader(x);
+	if (x->o.scenario == SC_HOT_REMOVE)
+		hotplug_place(x);	/* before any window and reader: nothing races it */
 	if (x->r.mod.loaded) {
 		e = module_arm(x);
 		if (e)

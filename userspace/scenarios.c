@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "lib.h"
@@ -324,23 +325,28 @@ static void on_alarm(int sig)
 	(void)sig;	/* only interrupts the blocked write */
 }
 
-int hotplug_set_state(const char *block, const char *state, unsigned int timeout_s)
+int hotplug_set_state(const char *block, const char *state, double timeout_s)
 {
 	struct sigaction sa = { .sa_handler = on_alarm }, old;
+	struct itimerval it = { 0 }, off = { 0 };
 	char path[160];
 	int r;
 
 	snprintf(path, sizeof(path), "%s/state", block);
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGALRM, &sa, &old);	/* no SA_RESTART: the write returns EINTR */
-	alarm(timeout_s);
+	it.it_value.tv_sec = (time_t)timeout_s;
+	it.it_value.tv_usec = (suseconds_t)((timeout_s - (double)(time_t)timeout_s) * 1e6);
+	if (!it.it_value.tv_sec && !it.it_value.tv_usec)
+		it.it_value.tv_usec = 1;
+	setitimer(ITIMER_REAL, &it, NULL);
 	r = write_text(path, state);
-	alarm(0);
+	setitimer(ITIMER_REAL, &off, NULL);
 	sigaction(SIGALRM, &old, NULL);
 	return r;
 }
 
-int hotplug_online(const char *block, unsigned int timeout_s)
+int hotplug_online(const char *block, double timeout_s)
 {
 	int r = hotplug_set_state(block, "online_movable", timeout_s);
 

@@ -70,10 +70,13 @@ enum block_kind { BLOCK_NO, BLOCK_ONLINE_MOVABLE, BLOCK_OFFLINE };
  */
 enum block_kind hotplug_block_kind(const char *block, int node);
 
-/** hotplug_set_state() - write @state to the block's `state`, bounded; 0 or -errno */
-int hotplug_set_state(const char *block, const char *state, unsigned int timeout_s);
+/**
+ * hotplug_set_state() - write @state to the block's `state` within @timeout_s.
+ * Return: 0 or -errno (EINTR: timed out)
+ */
+int hotplug_set_state(const char *block, const char *state, double timeout_s);
 /** hotplug_online() - online_movable, else online; 0 or -errno */
-int hotplug_online(const char *block, unsigned int timeout_s);
+int hotplug_online(const char *block, double timeout_s);
 /** units_in_block() - how many units have their first page in m's block (needs root) */
 long units_in_block(const struct scenario_mem *m);
 

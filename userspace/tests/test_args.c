@@ -262,6 +262,12 @@ static const struct arm_case arm_cases[] = {
 	{ "flush bad word", "arm pte-clear flush=later", 2,
 	  "arm: bad value 'flush=later' (flush=kernel or flush=immediate)" },
 	{ "flush number", "arm pte-clear flush=1", 2, "arm: bad value 'flush=1'" },
+	{ "until unlock", "arm entry-wait delay delay_us=900 until=unlock", 0,
+	  "arm entry-wait delay delay_us=900 until=unlock\n" },
+	{ "until bad word", "arm entry-wait until=later", 2,
+	  "arm: bad value 'until=later' (until=delay or until=unlock)" },
+	{ "until with rendezvous", "arm entry-wait rendezvous until=unlock", 2,
+	  "until does not apply to policy rendezvous" },
 };
 
 static void arm_compose_table(void)
