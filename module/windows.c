@@ -81,17 +81,23 @@ static bool until_unlock_worth(struct migrace_window *w,
 	return false;
 }
 
-/* Return the time spent. */
+/*
+ * Return the time spent; 0 when the folio was unlocked by the first poll
+ * (it raced the check before): no hold.
+ */
 static u64 widen_until_unlock(struct migrace_window *w, struct folio *folio,
 			      u64 ns)
 {
-	u64 t0 = migrace_now(), t, n = 0;
+	u64 t0 = migrace_now(), t = 0, n = 0;
 
+	if (!folio_test_locked(folio))
+		return 0;
 	do {
 		cpu_relax();
 		t = migrace_now() - t0;
 		if (!folio_test_locked(folio)) {
-			atomic64_inc(&w->unlocked);
+			if (t < ns)
+				atomic64_inc(&w->unlocked);
 			break;
 		}
 	} while (t < ns && ++n < ns);
@@ -425,6 +431,11 @@ static void window_hit(struct migrace_window *w, struct pt_regs *regs,
 		spent = widen_until_unlock(w, hit.folio, ns);
 	else
 		spent = widen_delay(ns);
+	if (!spent && until_unlock(&p, &hit)) {
+		window_refund(w, ns);
+		atomic64_inc(&w->skipped);
+		return;
+	}
 	if (spent < ns)
 		window_refund(w, ns - spent);
 	else if (spent > ns)

@@ -62,7 +62,7 @@ def collect(out: str, dirs: list[str]) -> dict:
                       "uname_r": mr.read_text(os.path.join(d, "kernel")),
                       "modes": {m: mode_result(d, m) for m in MODES}})
     doc = {"schema": 1,
-           "what": "hot-remove of a node-1 memory block holding the readers' page",
+           "what": "hot-remove of a node-1 memory block holding the page of 8 readers",
            "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
            "command": "scripts/bench --seeds", "qemu": mr.qemu_version(), "accel": "tcg",
            "host": host(), "cells": cells}

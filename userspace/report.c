@@ -404,9 +404,9 @@ static void table_migration(const struct report *r, FILE *f)
 }
 
 /*
- * Whether offlining converged, and what the module saw meanwhile: failed
- * passes, and references held by migration-entry waiters (before 5.17,
- * the 2018 seed's cause). Counts, not a per-pass cause.
+ * Whether offlining converged, and what the module saw during the offline
+ * writes: failed passes, and references held by migration-entry waiters
+ * (before 5.17, the 2018 seed's cause). Counts, not a per-pass cause.
  */
 static void table_offline_verdict(const struct report *r, FILE *f)
 {
@@ -421,10 +421,9 @@ static void table_offline_verdict(const struct report *r, FILE *f)
 	}
 	fprintf(f, "  %-24s did not converge in %.1f s (%" PRIu64 " of %" PRIu64 " attempts failed",
 		"offline", h->failed_offline_s, h->offline_failed, h->offline_attempts);
-	if (r->mod.stats_ok)
-		fprintf(f, "; %" PRId64 " migration passes failed, %" PRId64
-			" waiter references seen", report_stat_delta(r, "pass_eagain"),
-			report_stat_delta(r, "waiter_refs"));
+	if (h->module_ok)
+		fprintf(f, "; %" PRIu64 " migration passes failed, %" PRIu64
+			" waiter references seen", h->offline_eagain, h->offline_waiter_refs);
 	fputs(")\n", f);
 }
 
@@ -756,6 +755,13 @@ static void json_hotplug(struct json *j, const struct report *r)
 	json_u64(j, "units_in_block", h->units_in_block);
 	json_num(j, "max_offline_s", h->max_offline_s);
 	json_num(j, "failed_offline_s", h->failed_offline_s);
+	if (h->module_ok) {
+		json_u64(j, "offline_pass_eagain", h->offline_eagain);
+		json_u64(j, "offline_waiter_refs", h->offline_waiter_refs);
+	} else {
+		json_str(j, "offline_pass_eagain", NULL);
+		json_str(j, "offline_waiter_refs", NULL);
+	}
 	json_close(j, '}');
 }
 

@@ -28,6 +28,9 @@ struct hotplug_stats {
 	uint64_t units_in_block;		/* summed over cycles, before offlining */
 	double max_offline_s;
 	double failed_offline_s;		/* summed over failed offline writes */
+	bool module_ok;				/* the two below were read */
+	uint64_t offline_eagain;		/* module: failed passes during offline writes */
+	uint64_t offline_waiter_refs;		/* module: waiters' references, likewise */
 };
 
 /** struct module_report - the module's view, when it is loaded */

@@ -382,10 +382,11 @@ static double offline_timeout(const struct run *x)
 }
 
 /*
- * The units onto node B, into the block where they can: a unit on B outside
- * it (an offline moved it there) goes through node A and back, so that B
- * allocates it afresh, from its movable zone (the block) first. Return: how
- * many units are in the block, or -errno.
+ * The units onto node B (an offline moved them to A), into the block where
+ * they can: B allocates from its movable zone (the block) first. A unit on
+ * B outside it (placed there before the block was online, or when the
+ * block was full) goes through node A and back, to be allocated afresh.
+ * Return: how many units are in the block, or -errno.
  */
 static long hotplug_place(struct run *x)
 {
@@ -400,9 +401,49 @@ static long hotplug_place(struct run *x)
 	return units_in_block(&x->mem);
 }
 
+/* The module's @name now: false when it cannot be read. */
+static bool module_stat_now(struct run *x, const char *name, uint64_t *v)
+{
+	struct kvmap m = { 0 };
+	bool ok = x->r.mod.loaded && module_stats(&m) >= 0 && kv_get(&m, name, v);
+
+	kv_free(&m);
+	return ok;
+}
+
+/*
+ * The module's counters over the offline writes only (the placement
+ * between them migrates too): failed passes, waiters' references.
+ */
+struct offline_mark {
+	bool ok;
+	uint64_t eagain, waiter_refs;
+};
+
+static void offline_mark(struct run *x, struct offline_mark *o)
+{
+	o->ok = module_stat_now(x, "pass_eagain", &o->eagain) &&
+		module_stat_now(x, "waiter_refs", &o->waiter_refs);
+}
+
+static void offline_account(struct run *x, const struct offline_mark *before)
+{
+	struct hotplug_stats *h = &x->r.hp;
+	struct offline_mark after;
+
+	offline_mark(x, &after);
+	if (!before->ok || !after.ok) {
+		h->module_ok = false;
+		return;
+	}
+	h->offline_eagain += after.eagain - before->eagain;
+	h->offline_waiter_refs += after.waiter_refs - before->waiter_refs;
+}
+
 static int hotplug_cycle(struct run *x)
 {
 	struct hotplug_stats *h = &x->r.hp;
+	struct offline_mark mark;
 	long in_block;
 	double t;
 	int e;
@@ -410,9 +451,11 @@ static int hotplug_cycle(struct run *x)
 	in_block = hotplug_place(x);
 	h->units_in_block += in_block > 0 ? in_block : 0;
 	h->offline_attempts++;
+	offline_mark(x, &mark);
 	t = now_s();
 	e = hotplug_set_state(x->mem.block, "offline", offline_timeout(x));
 	t = now_s() - t;
+	offline_account(x, &mark);
 	if (t > h->max_offline_s)
 		h->max_offline_s = t;
 	if (e) {
@@ -435,6 +478,7 @@ static int hotplug_loop(struct run *x)
 	int e = 0;
 
 	x->r.hp.used = true;
+	x->r.hp.module_ok = x->r.mod.loaded;
 	snprintf(x->r.hp.block, sizeof(x->r.hp.block), "%s", x->mem.block);
 	for (uint64_t i = 0; keep_going(x, i); i++) {
 		e = hotplug_cycle(x);
