@@ -49,6 +49,8 @@ def mode_result(d: str, mode: str) -> dict | None:
         "offline_failed": hp.get("offline_failed"),
         "units_in_block": hp.get("units_in_block"),
         "max_offline_s": hp.get("max_offline_s"),
+        "offline_pass_eagain": hp.get("offline_pass_eagain"),
+        "offline_waiter_refs": hp.get("offline_waiter_refs"),
         "stats": {k: v for k, v in mr.read_kv(base + ".stats", ":").items() if k in STATS},
         "top_taker": mr.top_taker(base + ".attribution"),
     }
@@ -77,7 +79,9 @@ def offline(m: dict | None) -> str:
     if not m or not m.get("offline_attempts"):
         return "—"
     ok, n = m["offline_ok"], m["offline_attempts"]
-    refs = m["stats"].get("waiter_refs", 0)
+    refs = m.get("offline_waiter_refs")
+    if refs is None:
+        refs = m["stats"].get("waiter_refs", 0)
     if ok:
         return (f"offlined {ok} of {n} (longest {m['max_offline_s']:.2f} s; "
                 f"{refs} waiter refs)")
