@@ -90,6 +90,29 @@ struct migrace_hit {
 	int base;
 };
 
+/*
+ * Per-window counters, shown as window.W.NAME in `stats` (names in stats.c;
+ * meanings in docs/interfaces.md).
+ */
+enum migrace_wcounter {
+	MW_HITS,		/* probe hits by targeted tasks */
+	MW_AUX_HITS,		/* of those, through the second path */
+	MW_WIDENED,		/* delays, and rendezvous holds that began */
+	MW_WIDEN_NS,		/* time spent widening */
+	MW_MET,			/* rendezvous: a reader arrived in time */
+	MW_TIMEOUTS,		/* rendezvous: gave up waiting */
+	MW_PRESENT,		/* rendezvous: a taker there already, no hold */
+	MW_SKIPPED,		/* nobody to wait for, no hold */
+	MW_FRESH_HOLDS,		/* holds begun with no excess reference */
+	MW_FRESH_MET,		/* of those, ended by a taker's arrival */
+	MW_FRESH_NS,		/* their time */
+	MW_EXTENDED,		/* fresh holds kept past timeout_us */
+	MW_EXTENDED_MET,	/* of those, ended by a taker's arrival */
+	MW_QUEUED_HERE,		/* timed out, the reader queued for this CPU */
+	MW_UNLOCKED,		/* until=unlock waits ended at the unlock */
+	MW_COUNT
+};
+
 /**
  * struct migrace_window - one race window migrace can widen (a table row)
  * @name: stable name used by `arm`
@@ -138,22 +161,20 @@ struct migrace_window {
 	struct migrace_policy_state pstate;
 	struct irq_work disarm_irq_work;
 	struct work_struct disarm_work;
-	atomic64_t hits;
-	atomic64_t aux_hits;
-	atomic64_t widened;
-	atomic64_t widen_ns;
-	atomic64_t met;
-	atomic64_t timeouts;
-	atomic64_t present;
-	atomic64_t skipped;
-	atomic64_t fresh_holds;
-	atomic64_t fresh_met;
-	atomic64_t fresh_ns;
-	atomic64_t extended;
-	atomic64_t extended_met;
-	atomic64_t queued_here;
-	atomic64_t unlocked;
+	atomic64_t count[MW_COUNT];
 };
+
+static inline void migrace_wcount(struct migrace_window *w,
+				  enum migrace_wcounter c, s64 n)
+{
+	atomic64_add(n, &w->count[c]);
+}
+
+static inline s64 migrace_wread(const struct migrace_window *w,
+				enum migrace_wcounter c)
+{
+	return atomic64_read(&w->count[c]);
+}
 
 extern struct migrace_window migrace_windows[];
 extern const unsigned int migrace_nr_windows;

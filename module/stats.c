@@ -61,27 +61,39 @@ void migrace_counters_reset(void)
 			per_cpu(migrace_counters[c], cpu) = 0;
 }
 
+/* Unsized, so that the assert below catches a counter without a name. */
+static const char *const wcounter_names[] = {
+	[MW_HITS]		= "hits",
+	[MW_AUX_HITS]		= "aux_hits",
+	[MW_WIDENED]		= "widened",
+	[MW_WIDEN_NS]		= "widen_ns",
+	[MW_MET]		= "met",
+	[MW_TIMEOUTS]		= "timeouts",
+	[MW_PRESENT]		= "present",
+	[MW_SKIPPED]		= "skipped",
+	[MW_FRESH_HOLDS]	= "fresh_holds",
+	[MW_FRESH_MET]		= "fresh_met",
+	[MW_FRESH_NS]		= "fresh_ns",
+	[MW_EXTENDED]		= "extended",
+	[MW_EXTENDED_MET]	= "extended_met",
+	[MW_QUEUED_HERE]	= "queued_here",
+	[MW_UNLOCKED]		= "unlocked",
+};
+
+static_assert(ARRAY_SIZE(wcounter_names) == MW_COUNT);
+
+/* nmissed (the probes' own count, not a slot) stays after timeouts. */
 static void stats_show_window(struct seq_file *m, struct migrace_window *w)
 {
-	seq_printf(m, "window.%s.hits: %lld\n", w->name, atomic64_read(&w->hits));
-	seq_printf(m, "window.%s.aux_hits: %lld\n", w->name, atomic64_read(&w->aux_hits));
-	seq_printf(m, "window.%s.widened: %lld\n", w->name, atomic64_read(&w->widened));
-	seq_printf(m, "window.%s.widen_ns: %lld\n", w->name, atomic64_read(&w->widen_ns));
-	seq_printf(m, "window.%s.met: %lld\n", w->name, atomic64_read(&w->met));
-	seq_printf(m, "window.%s.timeouts: %lld\n", w->name, atomic64_read(&w->timeouts));
-	seq_printf(m, "window.%s.nmissed: %lu\n", w->name, migrace_window_nmissed(w));
-	seq_printf(m, "window.%s.present: %lld\n", w->name, atomic64_read(&w->present));
-	seq_printf(m, "window.%s.skipped: %lld\n", w->name, atomic64_read(&w->skipped));
-	seq_printf(m, "window.%s.fresh_holds: %lld\n", w->name,
-		   atomic64_read(&w->fresh_holds));
-	seq_printf(m, "window.%s.fresh_met: %lld\n", w->name, atomic64_read(&w->fresh_met));
-	seq_printf(m, "window.%s.fresh_ns: %lld\n", w->name, atomic64_read(&w->fresh_ns));
-	seq_printf(m, "window.%s.extended: %lld\n", w->name, atomic64_read(&w->extended));
-	seq_printf(m, "window.%s.extended_met: %lld\n", w->name,
-		   atomic64_read(&w->extended_met));
-	seq_printf(m, "window.%s.queued_here: %lld\n", w->name,
-		   atomic64_read(&w->queued_here));
-	seq_printf(m, "window.%s.unlocked: %lld\n", w->name, atomic64_read(&w->unlocked));
+	unsigned int c;
+
+	for (c = 0; c < MW_COUNT; c++) {
+		seq_printf(m, "window.%s.%s: %lld\n", w->name, wcounter_names[c],
+			   migrace_wread(w, c));
+		if (c == MW_TIMEOUTS)
+			seq_printf(m, "window.%s.nmissed: %lu\n", w->name,
+				   migrace_window_nmissed(w));
+	}
 }
 
 int migrace_stats_show(struct seq_file *m, void *v)

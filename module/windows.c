@@ -77,7 +77,7 @@ static bool until_unlock_worth(struct migrace_window *w,
 {
 	if (folio_test_locked(hit->folio))
 		return true;
-	atomic64_inc(&w->skipped);
+	migrace_wcount(w, MW_SKIPPED, 1);
 	return false;
 }
 
@@ -97,7 +97,7 @@ static u64 widen_until_unlock(struct migrace_window *w, struct folio *folio,
 		t = migrace_now() - t0;
 		if (!folio_test_locked(folio)) {
 			if (t < ns)
-				atomic64_inc(&w->unlocked);
+				migrace_wcount(w, MW_UNLOCKED, 1);
 			break;
 		}
 	} while (t < ns && ++n < ns);
@@ -143,13 +143,13 @@ static bool no_taker_path(struct folio *folio)
 static bool rendezvous_worth(struct migrace_window *w, struct migrace_hit *hit)
 {
 	if (!hit->slot || !hit->folio || no_taker_path(hit->folio)) {
-		atomic64_inc(&w->skipped);
+		migrace_wcount(w, MW_SKIPPED, 1);
 		return false;
 	}
 	hit->base = refs_accounted(hit->folio);
 	hit->refs = folio_ref_count(hit->folio);
 	if (hit->refs > hit->base) {
-		atomic64_inc(&w->present);
+		migrace_wcount(w, MW_PRESENT, 1);
 		return false;
 	}
 	return true;
@@ -258,17 +258,17 @@ static u64 window_rendezvous(struct migrace_window *w, struct migrace_hit *hit,
 
 	spent = widen_rendezvous(hit, timeout_ns, cap_ns, met, &extended,
 				 &where);
-	atomic64_inc(*met ? &w->met : &w->timeouts);
+	migrace_wcount(w, *met ? MW_MET : MW_TIMEOUTS, 1);
 	if (!*met && where == TAKER_QUEUED_HERE)
-		atomic64_inc(&w->queued_here);
+		migrace_wcount(w, MW_QUEUED_HERE, 1);
 	if (*met)
-		atomic64_inc(&w->fresh_met);
+		migrace_wcount(w, MW_FRESH_MET, 1);
 	if (extended)
-		atomic64_inc(&w->extended);
+		migrace_wcount(w, MW_EXTENDED, 1);
 	if (extended && *met)
-		atomic64_inc(&w->extended_met);
-	atomic64_inc(&w->fresh_holds);
-	atomic64_add(spent, &w->fresh_ns);
+		migrace_wcount(w, MW_EXTENDED_MET, 1);
+	migrace_wcount(w, MW_FRESH_HOLDS, 1);
+	migrace_wcount(w, MW_FRESH_NS, spent);
 	return spent;
 }
 
@@ -412,9 +412,9 @@ static void window_hit(struct migrace_window *w, struct pt_regs *regs,
 	}
 	if (!match(w, regs, &hit) || !read_policy(w, &p))
 		return;
-	atomic64_inc(&w->hits);
+	migrace_wcount(w, MW_HITS, 1);
 	if (match == w->aux_match)
-		atomic64_inc(&w->aux_hits);
+		migrace_wcount(w, MW_AUX_HITS, 1);
 	rendezvous = p.kind == MIGRACE_POLICY_RENDEZVOUS;
 	if (rendezvous && !rendezvous_worth(w, &hit))
 		return;
@@ -433,15 +433,15 @@ static void window_hit(struct migrace_window *w, struct pt_regs *regs,
 		spent = widen_delay(ns);
 	if (!spent && until_unlock(&p, &hit)) {
 		window_refund(w, ns);
-		atomic64_inc(&w->skipped);
+		migrace_wcount(w, MW_SKIPPED, 1);
 		return;
 	}
 	if (spent < ns)
 		window_refund(w, ns - spent);
 	else if (spent > ns)
 		window_charge(w, spent - ns);
-	atomic64_inc(&w->widened);
-	atomic64_add(spent, &w->widen_ns);
+	migrace_wcount(w, MW_WIDENED, 1);
+	migrace_wcount(w, MW_WIDEN_NS, spent);
 	trace_migrace_window_hit(w->name, spent, met, hit.refs, hit.base);
 }
 
@@ -569,26 +569,13 @@ void migrace_window_disarm(struct migrace_window *w)
 
 void migrace_windows_reset(void)
 {
-	unsigned int i;
+	unsigned int i, c;
 
 	for (i = 0; i < migrace_nr_windows; i++) {
 		struct migrace_window *w = &migrace_windows[i];
 
-		atomic64_set(&w->hits, 0);
-		atomic64_set(&w->aux_hits, 0);
-		atomic64_set(&w->widened, 0);
-		atomic64_set(&w->widen_ns, 0);
-		atomic64_set(&w->met, 0);
-		atomic64_set(&w->timeouts, 0);
-		atomic64_set(&w->present, 0);
-		atomic64_set(&w->skipped, 0);
-		atomic64_set(&w->fresh_holds, 0);
-		atomic64_set(&w->fresh_met, 0);
-		atomic64_set(&w->extended, 0);
-		atomic64_set(&w->extended_met, 0);
-		atomic64_set(&w->queued_here, 0);
-		atomic64_set(&w->fresh_ns, 0);
-		atomic64_set(&w->unlocked, 0);
+		for (c = 0; c < MW_COUNT; c++)
+			atomic64_set(&w->count[c], 0);
 	}
 	atomic_set(&last_taker_pid, 0);
 	atomic64_set(&last_taker_ns, 0);
@@ -761,9 +748,9 @@ int migrace_windows_show(struct seq_file *m, void *v)
 		seq_printf(m, "%s %s %s ", w->name, w->registered ? "yes" : "no",
 			   atomic_read(&w->armed) ? "yes" : "no");
 		policy_show(m, w);
-		seq_printf(m, " %lld %lld %lld %lld %lld", atomic64_read(&w->hits),
-			   atomic64_read(&w->widened), atomic64_read(&w->met),
-			   atomic64_read(&w->timeouts), atomic64_read(&w->widen_ns));
+		seq_printf(m, " %lld %lld %lld %lld %lld", migrace_wread(w, MW_HITS),
+			   migrace_wread(w, MW_WIDENED), migrace_wread(w, MW_MET),
+			   migrace_wread(w, MW_TIMEOUTS), migrace_wread(w, MW_WIDEN_NS));
 		seq_printf(m, "%s%s\n", w->why ? " " : "", w->why ? w->why : "");
 	}
 	for (i = 0; i < migrace_nr_windows; i++) {
