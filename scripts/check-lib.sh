@@ -385,6 +385,17 @@ sys.exit(0 if d["cells"] and all(c["ran"] for c in d["cells"]) else 1)' "$out/tr
 	else
 		t_fail "triage: --quick --kernel 6.12 ran every cell" "exit $rc; $(tail -n 3 "$out.log")"
 	fi
+	triage_schema "$out/triage.json"
+}
+
+# triage.json against scripts/triage-schema.json (what lab scripts rely on).
+triage_schema() {
+	local why
+	if why=$(python3 "$TOP/userspace/tests/validate_json.py" "$TOP/scripts/triage-schema.json" "$1" 2>&1); then
+		t_ok "triage: triage.json follows scripts/triage-schema.json"
+	else
+		t_fail "triage: triage.json follows scripts/triage-schema.json" "$(echo "$why" | head -n 3)"
+	fi
 }
 
 # The short bench on 6.1 x86_64: the rendezvous's targets as tests.

@@ -216,16 +216,28 @@ def top_taker(r: Run) -> str | None:
     return f"{t['taker']} {t['kind']}" + (f" via {frame}" if frame else "")
 
 
+def stray_counts(r: Run) -> dict[str, int]:
+    hist = {b: 0 for b in BUCKETS}
+    for name, v in (r.stats or {}).items():
+        m = STRAY.match(name)
+        if m:
+            hist[m[2]] += v
+    return hist
+
+
 def stray_histogram(runs: list[Run]) -> dict[str, int] | None:
     if not runs or runs[0].stats is None:
         return None
-    hist = {b: 0 for b in BUCKETS}
-    for r in runs:
-        for name, v in (r.stats or {}).items():
-            m = STRAY.match(name)
-            if m:
-                hist[m[2]] += v
-    return hist
+    per_run = [stray_counts(r) for r in runs]
+    return {b: sum(h[b] for h in per_run) for b in BUCKETS}
+
+
+def stray_per_call(runs: list[Run]) -> dict[str, dict | None] | None:
+    """Each bucket's passes per migrate call, spread over the repeats."""
+    if not runs or runs[0].stats is None:
+        return None
+    return {b: spread(ratio(stray_counts(r)[b], stat(r, "migrate_calls")) for r in runs)
+            for b in BUCKETS}
 
 
 def unusable(r: Run) -> str | None:
@@ -254,6 +266,7 @@ def summarize(cell: dict, mode: str, scen: str, runs: list[Run]) -> dict:
         "corruptions": sum(r.report["data"]["corruptions"] for r in used),
         "top_taker": top, "top_taker_runs": takers.count(top) if top else 0,
         "stray_histogram": stray_histogram(used),
+        "stray_per_migrate_call": stray_per_call(used),
     }
 
 
@@ -698,10 +711,11 @@ def plot_rates(plt, top: str, groups: list[dict]) -> str | None:
                                 [(s["max"] - s["median"]) * 100 for _, s in pts]],
                           capsize=3, label=MODE_TITLES[mode])
             ax.bar_label(bars, labels=[f"{s['median'] * 100:.1f}%" for _, s in pts], fontsize="x-small",
-                         padding=2)
+                         padding=3, rotation=90)
         ax.set_xticks([j + width * (len(modes) - 1) / 2 for j in range(len(xs))])
         ax.set_xticklabels([f"{a}\n{k}" for k, a in xs])
-        ax.set_ylim(0, 112)
+        ax.set_ylim(0, 125)
+        ax.set_yticks(range(0, 101, 20))
         ax.set_ylabel("not migrated per call (%)")
         ax.set_title(f"{scen}: median over repeats; whiskers from min to max")
         ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1))
@@ -709,22 +723,38 @@ def plot_rates(plt, top: str, groups: list[dict]) -> str | None:
 
 
 def plot_strays(plt, top: str, groups: list[dict]) -> str | None:
-    series = [g for g in groups if g["stray_histogram"] and sum(g["stray_histogram"].values())]
-    if not series:
+    """One panel per scenario x mode; in each, per arch x kernel, a bar per
+    bucket: passes per migrate call, median over repeats, whiskers min-max."""
+    def has(g: dict) -> bool:
+        return bool(g.get("stray_histogram") and sum(g["stray_histogram"].values()))
+    scens = [s for s in SCENARIOS if any(g["scenario"] == s and has(g) for g in groups)]
+    modes = [m for m in MODES if any(g["mode"] == m and has(g) for g in groups)]
+    if not scens:
         return None
-    fig, ax = plt.subplots(figsize=(12, 4.5))
-    width = 0.8 / len(series)
-    for i, g in enumerate(series):
-        bars = ax.bar([j + i * width for j in range(len(BUCKETS))],
-                      [g["stray_histogram"][b] for b in BUCKETS], width,
-                      label=f"{g['arch']} {g['kernel']} {g['mode']} {g['scenario']}")
-        ax.bar_label(bars, fontsize="xx-small", padding=1)
-    ax.set_xticks([j + width * (len(series) - 1) / 2 for j in range(len(BUCKETS))])
-    ax.set_xticklabels(["1", "2", "3", "4 or more"])
-    ax.set_xlabel("stray references at the refcount check (refcount - expected)")
-    ax.set_ylabel("passes, summed over repeats")
-    ax.set_title("Passes that saw stray references, by how many (the module's stray_<kind>_<n>, all kinds)")
-    ax.legend(fontsize="x-small", loc="upper left", bbox_to_anchor=(1.01, 1))
+    fig, axes = plt.subplots(len(scens), len(modes), figsize=(7 * len(modes), 3.6 * len(scens)),
+                             squeeze=False, sharey="row")
+    width = 0.8 / len(BUCKETS)
+    for r, scen in enumerate(scens):
+        for c, mode in enumerate(modes):
+            ax = axes[r][c]
+            these = [g for g in groups if g["scenario"] == scen and g["mode"] == mode
+                     and g.get("stray_per_migrate_call")]
+            xs = sorted({(g["kernel"], g["arch"]) for g in these}, key=lambda t: (kernel_key(t[0]), t[1]))
+            for i, b in enumerate(BUCKETS):
+                pts = [(j, find(these, kernel=k, arch=a)["stray_per_migrate_call"][b])
+                       for j, (k, a) in enumerate(xs)]
+                pts = [(j, s) for j, s in pts if s]
+                ax.bar([j + i * width for j, _ in pts], [s["median"] for _, s in pts], width,
+                       yerr=[[s["median"] - s["min"] for _, s in pts], [s["max"] - s["median"] for _, s in pts]],
+                       capsize=2, label="4 or more" if b == "4plus" else b)
+            ax.set_xticks([j + width * (len(BUCKETS) - 1) / 2 for j in range(len(xs))])
+            ax.set_xticklabels([f"{a}\n{k}" for k, a in xs], fontsize="small")
+            ax.set_title(f"{scen}, {MODE_TITLES[mode]}", fontsize="medium")
+            if c == 0:
+                ax.set_ylabel("passes per migrate call")
+    axes[0][-1].legend(title="stray refs", fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1))
+    fig.suptitle("Refcount-check passes that saw stray references, by how many (refcount - expected, "
+                 "all kinds): median over repeats, whiskers from min to max")
     return save(plt, fig, top, "triage-stray-refs.png")
 
 

@@ -22,6 +22,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SCRIPTS = os.path.dirname(HERE)
 FIXTURE = os.path.join(HERE, "triage", "fixture")
 REPORT = os.path.join(SCRIPTS, "triage-report.py")
+SCHEMA = os.path.join(SCRIPTS, "triage-schema.json")
+VALIDATE = os.path.join(os.path.dirname(SCRIPTS), "userspace", "tests", "validate_json.py")
 PY = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
 TESTS: list[tuple[str, Callable[[], None]]] = []
 
@@ -248,6 +250,38 @@ def selftest_not_run() -> None:
     expect("| arm64 | 6.12 | not run (no linux-source for 6.12: gone from the archive) | — | — |" in md(top),
            "not-run row missing")
     expect("fail on arm64" not in md(top), "a verdict from a selftest that did not run")
+
+
+def validate(doc_path: str, minimal: bool) -> subprocess.CompletedProcess:
+    return run(PY, VALIDATE, SCHEMA, doc_path, env={"MIGRACE_MINIMAL_VALIDATOR": "1" if minimal else ""})
+
+
+@test
+def schema_valid() -> None:
+    """report: triage.json follows scripts/triage-schema.json (jsonschema and the minimal validator)"""
+    top = fresh()
+    report(top, "arm64/6.12/none>0.05")
+    for minimal in (False, True):
+        r = validate(os.path.join(top, "triage.json"), minimal)
+        expect(r.returncode == 0, f"minimal={minimal}: {r.stdout}{r.stderr}")
+
+
+@test
+def schema_rejects() -> None:
+    """schema: a triage.json without a group's spread, or with an unknown mode, is invalid"""
+    top = fresh()
+    report(top)
+    path = os.path.join(top, "triage.json")
+    with open(path, encoding="utf-8") as f:
+        doc = json.load(f)
+    del doc["groups"][0]["stray_per_migrate_call"]
+    doc["groups"][1]["mode"] = "freeze"
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(doc, f)
+    for minimal in (False, True):
+        r = validate(path, minimal)
+        expect(r.returncode == 1 and "stray_per_migrate_call" in r.stderr and "freeze" in r.stderr,
+               f"minimal={minimal}: exit {r.returncode}: {r.stderr}")
 
 
 @test
