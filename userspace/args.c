@@ -246,7 +246,8 @@ static int get_policy(const char *s, struct run_opts *o, FILE *err)
 enum opt_id {
 	OPT_PAGES = 256, OPT_READERS, OPT_WRITERS, OPT_ACCESS, OPT_SECONDS, OPT_ITERATIONS,
 	OPT_NODES, OPT_WINDOW, OPT_POLICY, OPT_SEED, OPT_CPU_PIN, OPT_JSON, OPT_KTAP,
-	OPT_EXPECT, OPT_EXPECT_RACE, OPT_MAX_FAILURES, OPT_MAX_RATE, OPT_QUIET, OPT_HELP = 'h',
+	OPT_EXPECT, OPT_EXPECT_RACE, OPT_MAX_FAILURES, OPT_MAX_RATE, OPT_QUIET, OPT_NO_TARGET,
+	OPT_HELP = 'h',
 };
 
 /*
@@ -284,6 +285,9 @@ static const struct run_option {
 	{ "max-failures", "N", OPT_MAX_FAILURES, "fail if more than N failed", "no limit" },
 	{ "max-rate", "R", OPT_MAX_RATE, "fail if failures/attempts > R, 0..1", "no limit" },
 	{ "quiet", NULL, OPT_QUIET, "no live progress on a terminal", "off" },
+	{ "no-target", NULL, OPT_NO_TARGET,
+	  "write no target, arm nothing: an armed module's cost on work it does not target",
+	  "off" },
 	{ "help", NULL, OPT_HELP, "this help (also -h)", NULL },
 };
 
@@ -426,6 +430,9 @@ static bool run_flag(int id, struct run_opts *o)
 	case OPT_QUIET:
 		o->quiet = true;
 		return true;
+	case OPT_NO_TARGET:
+		o->no_target = true;
+		return true;
 	}
 	return false;
 }
@@ -515,6 +522,10 @@ int args_parse_run(int argc, char **argv, struct run_opts *o, FILE *err)
 		o->pages = DEFERRED_SPLIT_PAGES;
 	if (o->policy[0] && !o->nwindows) {
 		fprintf(err, "migrace: --policy needs --window\n");
+		return EXIT_USAGE;
+	}
+	if (o->no_target && o->nwindows) {
+		fprintf(err, "migrace: --window needs the run targeted: drop --no-target\n");
 		return EXIT_USAGE;
 	}
 	return 0;

@@ -59,6 +59,7 @@ struct run_opts {
 	bool seed_set;
 	uint64_t seed;
 	bool cpu_pin, ktap, expect_failures, expect_race, quiet;
+	bool no_target;			/* --no-target: write no target, arm nothing */
 	bool help;			/* --help/-h: print args_run_help(), nothing else */
 	const char *json;
 	bool max_failures_set;

@@ -836,7 +836,7 @@ static int run_with_pages(struct run *x)
 	become_group_leader(x);
 	if (x->o.scenario == SC_HOT_REMOVE)
 		hotplug_place(x);	/* before any window and reader: nothing races it */
-	if (x->r.mod.loaded) {
+	if (x->r.mod.loaded && !x->o.no_target) {
 		e = module_arm(x);
 		if (e)
 			return e == EXIT_SKIP ? 0 : e;

@@ -57,6 +57,9 @@ static const struct parse_case parse_cases[] = {
 	  "scenarios: shared-anon" },
 	{ "two scenarios", "run thp hugetlb", 2, "unexpected argument 'hugetlb'" },
 	{ "unknown option", "run thp --frob", 2, "unknown option '--frob'" },
+	{ "no-target", "run private-anon --no-target", 0, NULL },
+	{ "no-target with window", "run shared-anon --no-target --window pte-clear", 2,
+	  "--window needs the run targeted: drop --no-target" },
 	{ "missing value", "run thp --pages", 2, "--pages needs a value" },
 	{ "pages zero", "run thp --pages 0", 2, "--pages: bad value '0'" },
 	{ "pages words", "run thp --pages many", 2, "--pages: bad value 'many'" },
@@ -182,7 +185,9 @@ static void run_values(void)
 	CHECK_STR(o.json, "r.json");
 	CHECK(o.max_failures_set && o.max_failures == 0);
 	CHECK(o.max_rate_set && o.max_rate == 0.5);
-	CHECK(o.ktap && o.cpu_pin && !o.quiet && !o.expect_failures);
+	CHECK(o.ktap && o.cpu_pin && !o.quiet && !o.expect_failures && !o.no_target);
+	CHECK_INT(parse("run private-anon --no-target", &o), 0);
+	CHECK(o.no_target);
 	/* the parser starts over each time (getopt state) */
 	CHECK_INT(parse("run private-anon", &o), 0);
 	CHECK_INT(o.pages, 1);

@@ -172,7 +172,7 @@ static void cli_run_help_defaults(void)
 		if (!strchr(line, '[') || line[strlen(line) - 1] != ']')
 			tap_fail(__FILE__, __LINE__, "no [default] on '%s'", line);
 	}
-	CHECK_INT(options, 18);
+	CHECK_INT(options, 19);
 	free(out);
 	free(err);
 	CHECK_INT(migrace("help run", NULL, &out, &err), 0);
@@ -781,6 +781,22 @@ static void cli_same_node_with_module(void)
 	free(err);
 }
 
+/* --no-target: the (fake) module loaded, yet not one control line written. */
+static void cli_same_node_no_target(void)
+{
+	char *env[] = { "MIGRACE_TEST_SAME_NODE=1", fake_debugfs(), NULL }, *out, *err, *control;
+
+	need_one_node();
+	CHECK_INT(migrace("run private-anon --seconds 0.2 --no-target", env, &out, &err), 0);
+	control = tap_read_file(tap_path("debugfs/control"));
+	CHECK_STR(control, "");
+	CHECK_HAS(out, "module stats (delta):");
+	CHECK_INT(driver_processes(), 0);
+	free(control);
+	free(out);
+	free(err);
+}
+
 /* An unavailable window: a skip naming it and the module's reason, every report written. */
 static void cli_same_node_window_unavailable(void)
 {
@@ -944,6 +960,7 @@ SUITE_DEFINE(cli,
 	TAP_CASE(cli_same_node_sigint),
 	TAP_CASE(cli_same_node_sigterm_ktap),
 	TAP_CASE(cli_same_node_with_module),
+	TAP_CASE(cli_same_node_no_target),
 	TAP_CASE(cli_same_node_arm_rejected),
 	TAP_CASE(cli_same_node_window_unavailable),
 	TAP_CASE(cli_same_node_window_unknown),
