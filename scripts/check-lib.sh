@@ -127,6 +127,14 @@ stage_host() {
 	else
 		t_fail "host triage: scripts/tests/test_triage.py" "no TAP plan; log: $log" "$(tail -n 3 "$log")"
 	fi
+	# scripts/bench --power's report on synthetic cells.
+	log=$RESULTS/host-power.tap
+	python3 "$TOP/scripts/tests/test_power.py" >"$log" 2>&1 || true
+	if grep -q '^1\.\.[1-9]' "$log"; then
+		count_tap "host power" "$log"
+	else
+		t_fail "host power: scripts/tests/test_power.py" "no TAP plan; log: $log" "$(tail -n 3 "$log")"
+	fi
 }
 
 man_renders() {

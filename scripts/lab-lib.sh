@@ -981,3 +981,76 @@ guest_verdict() {
 	say "guest command exited $status"
 	return "$status"
 }
+
+# --- the kernel's migration selftest, built on the host (triage, bench) --------
+
+# selftest_make ARCH K DIR: DIR/migration_test from K's linux-source, static
+# for ARCH; DIR/selftest.host says how (or why not), as `key: value` lines:
+# status, why, source, file, timeout (seconds for the whole binary), and
+# readers_less (K where the source starts numa_num_task_cpus() - K readers).
+selftest_make() {
+	local arch=$1 k=$2 dir=$3 tree src d log=$3/build.log
+	mkdir -p "$dir"
+	: >"$log"
+	if ! tree=$(selftest_tree "$k" 2>>"$log"); then
+		st_status "$dir" "not run" "no linux-source for $k: $(tail -n 1 "$log")"
+		return 0
+	fi
+	src=""
+	for d in mm vm; do
+		[ -f "$tree/tools/testing/selftests/$d/migration.c" ] || continue
+		src=$tree/tools/testing/selftests/$d/migration.c
+	done
+	if [ -z "$src" ]; then
+		st_status "$dir" "not run" "no tools/testing/selftests/{mm,vm}/migration.c in $tree"
+		return 0
+	fi
+	if selftest_cc "$arch" "$tree" "$src" "$dir/migration_test" >>"$log" 2>&1; then
+		st_status "$dir" built "" "source: $(basename "$tree") $(src_version "$tree")" \
+			"file: ${src#"$tree"/}" "timeout: $(selftest_bound "$src")" \
+			"readers_less: $(sed -n 's/.*numa_num_task_cpus() *- *\([0-9]\).*/\1/p' "$src" | head -n 1)"
+	else
+		st_status "$dir" "not run" "the build failed: $(grep -m1 error: "$log" || tail -n 1 "$log")"
+	fi
+}
+
+# st_status DIR STATUS WHY [LINE]...
+st_status() {
+	local dir=$1
+	{
+		echo "status: $2"
+		[ -z "$3" ] || echo "why: $3"
+		shift 3
+		[ $# = 0 ] || printf '%s\n' "$@"
+	} >"$dir/selftest.host"
+}
+
+# selftest_cc ARCH TREE SRC OUT: migration.c and the helpers it includes
+# (vm_util, hugepage/thp settings), as the kselftest Makefile would,
+# statically. The host's uapi headers first; where the test needs newer ones
+# (7.2), the source's own include/uapi.
+selftest_cc() {
+	local arch=$1 tree=$2 src=$3 out=$4 d cc numa=() srcs=(migration.c) h flags
+	d=$(dirname "$src")
+	cc=$(cross_of "$arch")gcc
+	[ "$arch" = x86_64 ] ||
+		numa=(-I"$CACHE/arm64/usr/include" -L"$CACHE/arm64/usr/lib/aarch64-linux-gnu")
+	while read -r h; do
+		[ -f "$d/$h.c" ] && srcs+=("$h.c")
+	done < <(sed -n 's/^#include "\([a-z_]*\)\.h".*/\1/p' "$src")
+	for flags in "" "-D__EXPORTED_HEADERS__ -isystem $tree/include/uapi"; do
+		# shellcheck disable=SC2086
+		(cd "$d" && run_echo "$cc" -static -O2 -I.. -I. $flags "${numa[@]}" "${srcs[@]}" \
+			-lnuma -lpthread -o "$out") && return 0
+	done
+	return 1
+}
+
+# selftest_bound SRC: seconds the whole selftest may take: each TEST_F's
+# timeout (2 x RUNTIME in every version so far) plus 30 s.
+selftest_bound() {
+	local runtime n
+	runtime=$(sed -n 's/^#define RUNTIME[^0-9]*\([0-9][0-9]*\).*/\1/p' "$1" | head -n 1)
+	n=$(grep -c '^TEST_F' "$1" || true)
+	echo $(( ${n:-6} * 2 * ${runtime:-60} + 30 ))
+}

@@ -29,6 +29,9 @@ SECS=${TRIAGE_SECONDS:-5}
 READERS=${TRIAGE_READERS:-2}
 ST_TIMEOUT=${TRIAGE_SELFTEST_TIMEOUT:-400}
 vm() { sed -n "s/^$1 //p" /proc/vmstat; }
+# kill_session SID (a failing selftest leaves its readers spinning)
+# shellcheck source=scripts/guest/session.sh
+. ./session.sh
 
 # The policy each mode arms pte-clear with (none: no module at all).
 policy_of() {
@@ -72,29 +75,6 @@ run_mode() {
 			rep=$((rep + 1))
 		done
 	done
-}
-
-# Kill what is left of session $1: a failing selftest leaves its forked
-# readers spinning (6.1), in process groups of their own (the harness's
-# setpgrp()), but in the session setsid gave it. At most 5 sweeps.
-kill_session() {
-	session=$1
-	sweep=0
-	while [ "$sweep" -lt 5 ]; do
-		left=""
-		for st in /proc/[0-9]*/stat; do
-			# pid (comm) state ppid pgrp session: no blank in these comms
-			# shellcheck disable=SC2046
-			set -- $(cat "$st" 2>/dev/null) x x x x x x
-			[ "$6" = "$session" ] && [ "$1" != "$$" ] && left="$left $1"
-		done
-		[ -n "$left" ] || return 0
-		# shellcheck disable=SC2086
-		kill -9 $left 2>/dev/null
-		sleep 1
-		sweep=$((sweep + 1))
-	done
-	echo "triage: selftest processes left after 5 sweeps:$left"
 }
 
 # The kernel's migration selftest, without migrace loaded; its own session

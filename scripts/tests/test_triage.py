@@ -385,6 +385,7 @@ def fake_guest(busybox: str) -> str:
             f.write(f"#!{busybox} sh\n" + text.split("\n", 1)[1])
         os.chmod(path, 0o755)
     shutil.copy(os.path.join(SCRIPTS, "guest", "triage.sh"), os.path.join(d, "migrace"))
+    shutil.copy(os.path.join(SCRIPTS, "guest", "session.sh"), os.path.join(d, "migrace"))
     open(os.path.join(d, "migrace", "migrace.ko"), "w", encoding="utf-8").close()
     return d
 
