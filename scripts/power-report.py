@@ -230,8 +230,23 @@ def per_min(p: dict | None) -> str:
     return rng(p["failures_per_min"], lambda v: f"{v:.0f}")
 
 
+def fpm(p: dict | None) -> float | None:
+    """A hunter's failures per minute (its median)."""
+    if not p:
+        return None
+    if "result" in p:
+        return p["failures_per_min"]
+    return p["failures_per_min"]["median"] if p["failures_per_min"] else None
+
+
+def vs_none(c: dict, m: str) -> str:
+    a, b = fpm(c["power"].get(m)), fpm(c["power"]["none"])
+    return "—" if a is None or not b else f"×{a / b:.2f}"
+
+
 def table(doc: dict) -> str:
-    rows = ["| arch | kernel | readers | hunter | first failure | failures / min |", "|---|---|---|---|---|---|"]
+    rows = ["| arch | kernel | readers | hunter | first failure | failures / min | vs no module |",
+            "|---|---|---|---|---|---|---|"]
     for c in doc["cells"]:
         label = {"selftest": "kernel selftest (shared_anon)", "none": "driver, no module",
                  "delay": f"driver, blind delay {c['delay_us']} µs", "rendezvous": "driver, rendezvous"}
@@ -239,9 +254,10 @@ def table(doc: dict) -> str:
             p = c["power"].get(m)
             if m == "selftest" and p is None:
                 why = c["selftest"].get("why", "no shared_anon test")
-                rows.append(f"| {c['arch']} | {c['kernel']} | {c['readers']} | {label[m]} | not run ({why}) | — |")
+                rows.append(f"| {c['arch']} | {c['kernel']} | {c['readers']} | {label[m]} | not run ({why}) | — | — |")
                 continue
-            rows.append(f"| {c['arch']} | {c['kernel']} | {c['readers']} | {label[m]} | {first(p)} | {per_min(p)} |")
+            rows.append(f"| {c['arch']} | {c['kernel']} | {c['readers']} | {label[m]} | {first(p)} | "
+                        f"{per_min(p)} | {vs_none(c, m) if m != 'none' else ''} |")
     rows += ["", "| arch | kernel | private-anon migrations/s: not loaded | loaded, disarmed | armed for another task | "
              "driver / selftest loop | targets |", "|---|---|---|---|---|---|---|"]
     for c in doc["cells"]:
