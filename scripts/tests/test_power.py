@@ -145,6 +145,19 @@ def no_selftest() -> None:
 
 
 @test
+def thp_counts_inconsistent() -> None:
+    """more THPs than the pages counted allow: no efficiency figure, said why, never negative"""
+    top = tempfile.mkdtemp(prefix="migrace-power-test.")
+    d = cell(top, "6.1-arm64")
+    write(os.path.join(d, "selftest.marks"), "start 1000 0 0 0\nrun 1000 0 0 0 migration.private_anon\n"
+          "run 7000 600 0 18 migration.shared_anon\nend 7030 610 1 18\n")
+    r, doc = run_report(d)
+    c = doc["cells"][0]
+    expect(c["efficiency"]["ratio"] is None and len(c["targets"]) == 3, str(c["efficiency"]))
+    expect("18 THPs in 600 pages" in r.stdout, r.stdout)
+
+
+@test
 def missing_runs_fail() -> None:
     """a cell whose guest left no cost runs is incomplete: exit 1, not a pass"""
     top = tempfile.mkdtemp(prefix="migrace-power-test.")
