@@ -79,7 +79,8 @@ mark() {
 		"${2:-}" >>"$OUT/selftest.marks"
 }
 
-# The cost trio, interleaved so that drift hits each alike.
+# The cost trio, one of each per repeat, always in this order (a drift
+# within a repeat is not balanced out: see the README).
 cost() {
 	r=$1
 	run "cost-unloaded.$r" private-anon
