@@ -240,6 +240,26 @@ stage_lab() {
 		"hung: its console shows '.*INFO: task migrace-selftest:1 blocked for more than 120 seconds.*at [0-9]* s of its 600s" \
 		"${L[@]}" --timeout 600 -- \
 		'echo "INFO: task migrace-selftest:1 blocked for more than 120 seconds." >/dev/kmsg; sleep 900'
+	expect_fail "lab: QEMU killed by its own signal is said to be the emulator's, and booted once more" 3 \
+		"QEMU itself died (status 134, signal 6) before the guest reported" qemu_dies_once
+}
+
+# qemu_dies_once: a guest whose first QEMU aborts (SIGABRT, as QEMU's own
+# assertions do) once its command runs; the second boot exits 3.
+qemu_dies_once() {
+	local tag=migrace.check_abort=$$ log=$RESULTS/lab-qemu-abort.console.log rc=0 i
+	rm -f "$log"
+	(
+		for ((i = 0; i < 600; i++)); do
+			grep -qa '^guest: kernel' "$log" 2>/dev/null && break
+			sleep 0.5
+		done
+		pkill -ABRT -f "^[^ ]*qemu-system-x86_64 .*$tag"
+	) &
+	(ulimit -c 0 && APPEND=$tag "$LAB" run --arch x86_64 --no-build --log "$log" --timeout 300 \
+		-- 'sleep 5; exit 3') || rc=$?
+	wait
+	return $rc
 }
 
 # build_out_ok K ARCH: `build --out DIR` leaves that kernel's module there.

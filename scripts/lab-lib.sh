@@ -288,7 +288,8 @@ suite_version() {
 qemu_host_libs() {
 	local deb=$1 missing=()
 	local p
-	for p in $(dpkg-deb -f "$deb" Depends | tr ',' '\n' | sed 's/[ (].*//; s/^ *//' |
+	# "a (>= 1), b | c": a and b (leading blanks off before the version).
+	for p in $(dpkg-deb -f "$deb" Depends | tr ',' '\n' | sed 's/^ *//; s/[ (|].*//' |
 		grep -v -E '^(qemu-|seabios|ipxe)'); do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
 	done
@@ -937,15 +938,9 @@ guest_run() {
 	local t0=$SECONDS hung try
 	for try in 1 2; do
 		guest_boot "$timeout" "$log" "$work" && hung=0 || hung=1
-		# A hang before the guest's init ran is the emulator's (TCG: a
-		# timer that never fired), not the module's, which is not loaded
-		# yet: boot once more, saying so.
-		if [ "$hung" = 0 ] || [ "$try" = 2 ] || grep -qa '^guest: kernel' "$log"; then
+		if [ "$try" = 2 ] || ! emulator_failed "$hung" "$log" "$work/verdict"; then
 			break
 		fi
-		cp "$log" "$log.boot-hang"
-		say "guest hung while booting, before its command: '$(grep -a -m1 -E "$HANG_RE" "$log" |
-			tr -d '\r')' (console: $log.boot-hang); booting it once more"
 	done
 	# What the command printed (the console minus kernel messages).
 	sed -n '/^guest: kernel/,/^guest: command exited/p' "$log" | tr -d '\r' |
@@ -964,6 +959,32 @@ guest_run() {
 	guest_verdict "$rc" "$timeout" "$log" "$work/verdict"
 }
 
+# emulator_failed HUNG LOG VERDICT: did the emulator, not the guest, end the
+# run just made (QEMU's status in rc)? Then say so, keep its console as
+# LOG.emulator and return 0: the caller boots once more. Two cases:
+# - a hang before the guest's init ran (TCG: a timer that never fired); the
+#   module is not loaded yet;
+# - QEMU killed by a signal of its own (134: it aborted; 139: it crashed)
+#   before the guest reported a status. A guest's panic powers QEMU off
+#   (panic=-1, -no-reboot); our own stops are TERM and KILL (143, 137).
+emulator_failed() {
+	local hung=$1 log=$2 verdict=$3
+	if [ "$hung" = 1 ]; then
+		grep -qa '^guest: kernel' "$log" && return 1
+		cp "$log" "$log.emulator"
+		say "guest hung while booting, before its command: '$(grep -a -m1 -E "$HANG_RE" "$log" |
+			tr -d '\r')' (console: $log.emulator); booting it once more"
+		return 0
+	fi
+	if [ "$rc" -le 128 ] || [ "$rc" = 137 ] || [ "$rc" = 143 ] || grep -q '^rc=' "$verdict"; then
+		return 1
+	fi
+	cp "$log" "$log.emulator"
+	say "QEMU itself died (status $rc, signal $((rc - 128))) before the guest reported;" \
+		"its last words: '$(tail -n 1 "$log" | tr -d '\r')' (console: $log.emulator); booting it once more"
+	return 0
+}
+
 # The guest's exit status, from its own channel; audit the log.
 guest_verdict() {
 	local qrc=$1 timeout=$2 log=$3 verdict=$4 status
@@ -975,7 +996,8 @@ guest_verdict() {
 	fi
 	lab_audit "$log" || return 1
 	if [ -z "$status" ]; then
-		say "guest FAILED: it never reported an exit status (crash or early power-off; qemu rc $qrc)"
+		say "guest FAILED: it never reported an exit status (crash or early power-off; qemu rc $qrc);" \
+			"the console's last line: $(tail -n 1 "$log" | tr -d '\r')"
 		return 1
 	fi
 	say "guest command exited $status"
