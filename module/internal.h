@@ -110,6 +110,10 @@ enum migrace_wcounter {
 	MW_EXTENDED_MET,	/* of those, ended by a taker's arrival */
 	MW_QUEUED_HERE,		/* timed out, the reader queued for this CPU */
 	MW_UNLOCKED,		/* until=unlock waits ended at the unlock */
+	MW_IRQOFF_WIDENED,	/* widenings done with interrupts masked */
+	MW_IRQOFF_NS,		/* their time */
+	MW_IRQOFF_MAX_NS,	/* the longest of them (a maximum, not a sum) */
+	MW_IRQOFF_CAPPED,	/* of those, cut short by max_irqoff_us */
 	MW_COUNT
 };
 
@@ -170,6 +174,16 @@ static inline void migrace_wcount(struct migrace_window *w,
 	atomic64_add(n, &w->count[c]);
 }
 
+/* Raise counter @c to @v if it is lower (a maximum since the last reset). */
+static inline void migrace_wmax(struct migrace_window *w,
+				enum migrace_wcounter c, s64 v)
+{
+	s64 old = atomic64_read(&w->count[c]);
+
+	while (old < v && !atomic64_try_cmpxchg(&w->count[c], &old, v))
+		;
+}
+
 static inline s64 migrace_wread(const struct migrace_window *w,
 				enum migrace_wcounter c)
 {
@@ -210,6 +224,7 @@ unsigned long migrace_observe_nmissed(void);
 /* --- module-wide state (main.c) ------------------------------------------ */
 
 extern unsigned int migrace_max_delay_us;
+extern unsigned int migrace_max_irqoff_us;
 extern unsigned int migrace_budget_us;
 extern struct migrace_inflight_set migrace_inflight;
 extern struct migrace_attrib migrace_attribution;

@@ -12,6 +12,7 @@
 #include "version.h"
 
 unsigned int migrace_max_delay_us = 1000;
+unsigned int migrace_max_irqoff_us = 1000;
 unsigned int migrace_budget_us = 500000;
 static char *arm_param = "";
 
@@ -47,12 +48,20 @@ static const struct kernel_param_ops max_delay_ops = {
 	.set = set_max_delay, .get = param_get_uint,
 };
 
+/* Same bounds as max_delay_us: the lower of the two applies. */
+static const struct kernel_param_ops max_irqoff_ops = {
+	.set = set_max_delay, .get = param_get_uint,
+};
+
 static const struct kernel_param_ops budget_ops = {
 	.set = set_budget, .get = param_get_uint,
 };
 
 module_param_cb(max_delay_us, &max_delay_ops, &migrace_max_delay_us, 0644);
 MODULE_PARM_DESC(max_delay_us, "cap on one widening, us (1..5000, default 1000)");
+module_param_cb(max_irqoff_us, &max_irqoff_ops, &migrace_max_irqoff_us, 0644);
+MODULE_PARM_DESC(max_irqoff_us,
+		 "cap on one widening with interrupts masked, us (1..5000, default 1000)");
 module_param_cb(budget_us, &budget_ops, &migrace_budget_us, 0644);
 MODULE_PARM_DESC(budget_us, "widening per CPU per second before a window disarms, us (default 500000)");
 module_param_named(arm, arm_param, charp, 0444);

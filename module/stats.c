@@ -78,6 +78,10 @@ static const char *const wcounter_names[] = {
 	[MW_EXTENDED_MET]	= "extended_met",
 	[MW_QUEUED_HERE]	= "queued_here",
 	[MW_UNLOCKED]		= "unlocked",
+	[MW_IRQOFF_WIDENED]	= "irqoff_widened",
+	[MW_IRQOFF_NS]		= "irqoff_ns",
+	[MW_IRQOFF_MAX_NS]	= "irqoff_max_ns",
+	[MW_IRQOFF_CAPPED]	= "irqoff_capped",
 };
 
 static_assert(ARRAY_SIZE(wcounter_names) == MW_COUNT);

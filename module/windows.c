@@ -5,8 +5,9 @@
  * finds its row with container_of(). Windows register disabled and are
  * armed and disarmed with enable_kprobe()/disable_kprobe().
  *
- * Handlers run with preemption off (on arm64 a kprobe runs with interrupts
- * masked): widening is a busy-wait, capped by max_delay_us and by a per-CPU
+ * Handlers run with preemption off, and a kprobe's (an int3 on x86, a BRK on
+ * arm64) with interrupts masked too: widening is a busy-wait, capped by
+ * max_delay_us (max_irqoff_us with interrupts masked) and by a per-CPU
  * budget per second; past the budget the window disarms itself.
  */
 #include <linux/kernel.h>
@@ -349,7 +350,36 @@ static u64 window_plan_extension(struct migrace_window *w, u64 now, u64 ns)
 }
 
 /*
- * How long to widen this hit (*@timeout_ns), within the cap and this CPU's
+ * With interrupts masked a widening delays every interrupt on this CPU by
+ * as long: max_irqoff_us caps it there (*@cut: @ns was cut to it).
+ * Return: the cap that applies.
+ */
+static u64 window_irqoff_cap(u64 *ns, u64 cap, bool *cut)
+{
+	u64 icap = (u64)READ_ONCE(migrace_max_irqoff_us) * NSEC_PER_USEC;
+
+	*cut = false;
+	if (!irqs_disabled() || icap >= cap)
+		return cap;
+	if (*ns > icap) {
+		*cut = true;
+		*ns = icap;
+	}
+	return icap;
+}
+
+/* What a widening with interrupts masked held them off for. */
+static void window_irqoff_count(struct migrace_window *w, u64 spent)
+{
+	if (!irqs_disabled())
+		return;
+	migrace_wcount(w, MW_IRQOFF_WIDENED, 1);
+	migrace_wcount(w, MW_IRQOFF_NS, spent);
+	migrace_wmax(w, MW_IRQOFF_MAX_NS, spent);
+}
+
+/*
+ * How long to widen this hit (*@timeout_ns), within the caps and this CPU's
  * budgets. Return: the time reserved from the budgets: *@timeout_ns, and for
  * a rendezvous what the budgets grant of the rest of the cap. 0: no widening.
  */
@@ -357,13 +387,14 @@ static u64 window_plan(struct migrace_window *w, struct migrace_policy *p,
 		       u64 *timeout_ns)
 {
 	u64 cap = (u64)READ_ONCE(migrace_max_delay_us) * NSEC_PER_USEC;
-	bool exhausted = false;
+	bool exhausted = false, cut;
 	u64 ns, now;
 
 	ns = migrace_policy_decide(p, &w->pstate, handler_random(), &exhausted);
 	if (exhausted)
 		window_disarm_later(w);
 	ns = min(ns, cap);
+	cap = window_irqoff_cap(&ns, cap, &cut);
 	*timeout_ns = ns;
 	if (!ns)
 		return 0;
@@ -384,6 +415,8 @@ static u64 window_plan(struct migrace_window *w, struct migrace_policy *p,
 		migrace_count(MC_CPU_BUDGET_REFUSED, 1);
 		return 0;
 	}
+	if (cut)
+		migrace_wcount(w, MW_IRQOFF_CAPPED, 1);
 	if (p->kind == MIGRACE_POLICY_RENDEZVOUS && cap > ns)
 		ns += window_plan_extension(w, now, cap - ns);
 	return ns;
@@ -442,6 +475,7 @@ static void window_hit(struct migrace_window *w, struct pt_regs *regs,
 		window_charge(w, spent - ns);
 	migrace_wcount(w, MW_WIDENED, 1);
 	migrace_wcount(w, MW_WIDEN_NS, spent);
+	window_irqoff_count(w, spent);
 	trace_migrace_window_hit(w->name, spent, met, hit.refs, hit.base);
 }
 

@@ -241,6 +241,23 @@ int report_decide(struct report *r)
 	return r->exit_code;
 }
 
+/* A maximum since the module's last reset (..._max_ns), not a counter. */
+static bool stat_is_max(const char *name)
+{
+	size_t n = strlen(name), k = strlen("_max_ns");
+
+	return n > k && !strcmp(name + n - k, "_max_ns");
+}
+
+/* The value of stat @name after the run. */
+static int64_t report_stat_after(const struct report *r, const char *name)
+{
+	uint64_t a = 0;
+
+	kv_get(&r->mod.after, name, &a);
+	return (int64_t)a;
+}
+
 int64_t report_stat_delta(const struct report *r, const char *name)
 {
 	uint64_t a = 0, b = 0;
@@ -507,11 +524,18 @@ static void table_module(const struct report *r, FILE *f)
 		const char *name = m->after.items[i].name;
 		int64_t d = report_stat_delta(r, name);
 
-		if ((d || always_shown(name)) && ++shown)
+		if (!stat_is_max(name) && (d || always_shown(name)) && ++shown)
 			fprintf(f, "    %-30s %" PRId64 "\n", name, d);
 	}
 	if (!shown)
 		fprintf(f, "    (none changed)\n");
+	for (size_t i = 0; m->stats_ok && i < m->after.n; i++) {
+		const char *name = m->after.items[i].name;
+
+		if (stat_is_max(name) && report_stat_after(r, name))
+			fprintf(f, "    %-30s %" PRId64 " (the most since reset)\n", name,
+				report_stat_after(r, name));
+	}
 	for (size_t i = 0; m->stats_ok && i < m->after.n; i++)
 		table_holds(r, m->after.items[i].name, f);
 	fprintf(f, "  attribution (this run, top %d):\n", REPORT_ATTRIB_TOP);
@@ -810,7 +834,15 @@ static void json_module(struct json *j, const struct report *r)
 	json_bool(j, "loaded", m->loaded);
 	json_open(j, "stats_delta", '{');
 	for (size_t i = 0; m->stats_ok && i < m->after.n; i++)
-		json_i64(j, m->after.items[i].name, report_stat_delta(r, m->after.items[i].name));
+		if (!stat_is_max(m->after.items[i].name))
+			json_i64(j, m->after.items[i].name,
+				 report_stat_delta(r, m->after.items[i].name));
+	json_close(j, '}');
+	json_open(j, "stats_max", '{');
+	for (size_t i = 0; m->stats_ok && i < m->after.n; i++)
+		if (stat_is_max(m->after.items[i].name))
+			json_i64(j, m->after.items[i].name,
+				 report_stat_after(r, m->after.items[i].name));
 	json_close(j, '}');
 	json_open(j, "attribution_top", '[');
 	for (int i = 0; i < m->nattrib; i++)
@@ -938,10 +970,13 @@ static void ktap_module(const struct report *r, FILE *f)
 	const struct module_report *m = &r->mod;
 
 	for (size_t i = 0; m->stats_ok && i < m->after.n; i++) {
-		int64_t d = report_stat_delta(r, m->after.items[i].name);
+		const char *name = m->after.items[i].name;
+		int64_t d = report_stat_delta(r, name);
 
-		if (d)
-			fprintf(f, "# module_%s_delta: %" PRId64 "\n", m->after.items[i].name, d);
+		if (stat_is_max(name) && report_stat_after(r, name))
+			fprintf(f, "# module_%s: %" PRId64 "\n", name, report_stat_after(r, name));
+		else if (!stat_is_max(name) && d)
+			fprintf(f, "# module_%s_delta: %" PRId64 "\n", name, d);
 	}
 	for (int i = 0; i < m->nattrib; i++)
 		fprintf(f, "# attribution_%d: taker=%s kind=%s hits=%" PRIu64 "\n", i + 1,

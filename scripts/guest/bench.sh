@@ -57,7 +57,7 @@ if [ "$COST" = 1 ]; then
 fi
 # The largest widening budget, so blind delays are not cut short by it; the
 # largest cap, so a hold may wait up to 5 ms while its reader is runnable.
-insmod migrace.ko budget_us=900000 max_delay_us=5000 || exit 1
+insmod migrace.ko budget_us=900000 max_delay_us=5000 max_irqoff_us=5000 || exit 1
 if [ "$COST" = 1 ]; then
 	migrace run private-anon --seconds "$SECS" >/out/cost-loaded.txt 2>&1
 	echo "bench cost-loaded 1 migrated=$(row cost-loaded migrated)" | tee -a /out/bench.txt

@@ -145,6 +145,8 @@ check "bad max_delay_us is refused, naming the value" \
 	insmod_rejects "max_delay_us=99999" "max_delay_us: bad value '99999'"
 check "bad budget_us is refused, naming the value" \
 	insmod_rejects "budget_us=0" "budget_us: bad value '0'"
+check "bad max_irqoff_us is refused, naming the value and the bound" \
+	insmod_rejects "max_irqoff_us=5001" "max_irqoff_us: bad value '5001' (want 1..5000)"
 check "unknown window in arm= is refused, naming it" \
 	insmod_rejects "arm=nosuch" "unknown window 'nosuch'"
 check "module loads" insmod migrace.ko
@@ -522,6 +524,38 @@ else
 	skip "delay fidelity: max_delay_us lowered to 100 under delay_us=800: none shorter, median under 200 us" \
 		"no tracefs"
 fi
+
+# -- max_irqoff_us: a widening with interrupts masked is cut to it --
+# A kprobe's handler (a BRK on arm64; an int3 on x86, where a probe at a
+# function's entry may be an ftrace call instead) runs with interrupts
+# masked: every interrupt on that CPU waits as long as the widening.
+# freeze asks 1000 us with max_delay_us=5000 and max_irqoff_us=200.
+irqoff_cut() {
+	w=$(stat window.freeze.widened)
+	ns=$(stat window.freeze.widen_ns)
+	i=$(stat window.freeze.irqoff_widened)
+	ins=$(stat window.freeze.irqoff_ns)
+	c=$(stat window.freeze.irqoff_capped)
+	max=$(stat window.freeze.irqoff_max_ns)
+	echo "widened $w ($ns ns), with interrupts masked $i ($ins ns, longest $max), cut $c"
+	[ -n "$i" ] && [ "$w" -gt 0 ] || return 1
+	# arm64's kprobes always mask them: there the cap must have applied.
+	[ "$(uname -m)" != aarch64 ] || [ "$i" -gt 0 ] || return 1
+	if [ "$i" -gt 0 ]; then
+		[ "$c" = "$i" ] && [ $((ins / i)) -lt 300000 ] && [ "$max" -ge 200000 ] || return 1
+	fi
+	# The others (interrupts on) keep their 1000 us.
+	[ "$w" = "$i" ] || [ $(((ns - ins) / (w - i))) -ge 1000000 ]
+}
+echo 5000 >/sys/module/migrace/parameters/max_delay_us
+echo 200 >/sys/module/migrace/parameters/max_irqoff_us
+ctl "arm freeze delay delay_us=1000"
+RUN_SECS=1 scenario irqoff private-anon
+ctl "disarm freeze"
+echo 1000 >/sys/module/migrace/parameters/max_irqoff_us
+echo 1000 >/sys/module/migrace/parameters/max_delay_us
+check "max_irqoff_us=200: each widening with interrupts masked cut to it (mean < 300 us), the others 1000 us" \
+	irqoff_cut
 
 # -- each window x each policy moves its counters in its matching scenario --
 # 1 s; deferred-split SECS: its hits need a THP queued for splitting and the

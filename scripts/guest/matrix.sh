@@ -43,7 +43,7 @@ mode count count
 mode rendezvous rendezvous
 mode immediate "rendezvous flush=immediate"
 rmmod migrace
-insmod migrace.ko max_delay_us=5000 || exit 1
+insmod migrace.ko max_delay_us=5000 max_irqoff_us=5000 || exit 1
 mode rendezvous5 rendezvous
 mode immediate5 "rendezvous flush=immediate"
 rmmod migrace

@@ -113,7 +113,7 @@ while [ "$rep" -le "$REPEATS" ]; do
 	cost "$rep"
 	rep=$((rep + 1))
 done
-insmod migrace.ko max_delay_us=5000 budget_us=900000 || exit 1
+insmod migrace.ko max_delay_us=5000 max_irqoff_us=5000 budget_us=900000 || exit 1
 rep=1
 while [ "$rep" -le "$REPEATS" ]; do
 	echo reset >"$D/control"

@@ -30,7 +30,7 @@ mode() {
 
 uname -r >/out/kernel
 uname -m >/out/arch
-insmod migrace.ko max_delay_us=5000 budget_us=900000 || exit 1
+insmod migrace.ko max_delay_us=5000 max_irqoff_us=5000 budget_us=900000 || exit 1
 mode none
 mode seed --window entry-wait --policy "delay delay_us=5000 until=unlock"
 mode freeze

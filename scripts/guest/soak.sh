@@ -164,7 +164,7 @@ while [ $inputs -lt "$INPUTS" ]; do
 		[ "${up%.*}" -lt $end ] || break
 	fi
 	# shellcheck disable=SC3028 # busybox ash has $RANDOM
-	c=$((RANDOM % 14))
+	c=$((RANDOM % 15))
 	# shellcheck disable=SC3028
 	r=$RANDOM
 	case $c in
@@ -183,6 +183,7 @@ while [ $inputs -lt "$INPUTS" ]; do
 	# Bad lines naming the windows no valid line arms here.
 	12) try "$D/control" "arm entry-wait delay delay_us=$((1001 + r))" 0 ;;
 	13) try "$D/control" "arm all rendezvous prob=$((101 + r % 50))" 0 ;;
+	14) param max_irqoff_us "$((r % 5003 - 1))" $(((r % 5003 - 1) >= 1 && (r % 5003 - 1) <= 5000)) ;;
 	esac
 	# The cap may have dropped below 1000: keep the fixed lines above valid.
 	[ $c = 9 ] && echo 1000 >"$P/max_delay_us"
@@ -195,6 +196,7 @@ echo "disarm all" >"$D/control"
 expect "hostile input: no kernel splat" "$splats0" "$(splats)"
 echo 1000 >"$P/max_delay_us"
 echo 500000 >"$P/budget_us"
+echo 1000 >"$P/max_irqoff_us"
 
 # -- 3. armed soak -----------------------------------------------------------------
 # The heaviest scenarios in turn until the time is up. budget_us=100000: a
@@ -202,15 +204,27 @@ echo 500000 >"$P/budget_us"
 # take at most W x 10% of the guest's CPU time; each run is measured.
 echo reset >"$D/control"
 echo 100000 >"$P/budget_us"
+# A lab's bound on how long a widening may hold interrupts off (below the
+# deferred-split delay of 200 us, which it then cuts).
+IRQOFF_US=150
+echo $IRQOFF_US >"$P/max_irqoff_us"
 cpus=$(nproc)
 cs() { tr -d . </proc/uptime | cut -d' ' -f1; }
-# In the shell's 64-bit arithmetic (busybox awk's %d stops at 2^31).
-widen_sum() {
+# wsum FIELD / wmax FIELD: the sum / the largest of window.*.FIELD, in the
+# shell's 64-bit arithmetic (busybox awk's %d stops at 2^31).
+wsum() {
 	ws=0
 	while IFS=': ' read -r k v; do
-		case $k in window.*.widen_ns) ws=$((ws + v)) ;; esac
+		case $k in window.*."$1") ws=$((ws + v)) ;; esac
 	done <"$D/stats"
 	echo $ws
+}
+wmax() {
+	ws=0
+	while IFS=': ' read -r k v; do
+		case $k in window.*."$1") [ "$v" -gt "$ws" ] && ws=$v ;; esac
+	done <"$D/stats"
+	echo "$ws"
 }
 t0=$(now)
 end=$((t0 + SOAK_S))
@@ -239,7 +253,7 @@ while [ "$(now)" -lt $end ] && [ $runs -lt 10000 ]; do
 		fi
 		;;
 	esac
-	w0=$(widen_sum)
+	w0=$(wsum widen_ns)
 	c0=$(cs)
 	migrace run "$@" --seconds $s >/dev/null 2>&1 &
 	drv=$!
@@ -260,7 +274,7 @@ while [ "$(now)" -lt $end ] && [ $runs -lt 10000 ]; do
 	fi
 	dcs=$(($(cs) - c0))
 	# Per mille of the guest's CPU time (all vCPUs) this run spent widening.
-	share=$((($(widen_sum) - w0) / 10000 / (dcs > 0 ? dcs : 1) / cpus))
+	share=$((($(wsum widen_ns) - w0) / 10000 / (dcs > 0 ? dcs : 1) / cpus))
 	[ $share -gt $peak_share ] && peak_share=$share
 	# A budget period runs a second from its first use: 10% of a run of
 	# s seconds may reach (s + 1) / s of it.
@@ -272,11 +286,28 @@ while [ "$(now)" -lt $end ] && [ $runs -lt 10000 ]; do
 	runs=$((runs + 1))
 done
 elapsed=$(($(now) - t0))
+irqoff_n=$(wsum irqoff_widened)
+irqoff_cut=$(wsum irqoff_capped)
+irqoff_mean_us=$(($(wsum irqoff_ns) / 1000 / (irqoff_n > 0 ? irqoff_n : 1)))
+irqoff_peak_us=$(($(wmax irqoff_max_ns) / 1000))
+say "# interrupts masked: $irqoff_n widenings ($irqoff_cut cut to max_irqoff_us=$IRQOFF_US)," \
+	"mean $irqoff_mean_us us, longest $irqoff_peak_us us"
+echo 1000 >"$P/max_irqoff_us"
 say "# armed soak: $runs runs in ${elapsed}s, peak widening $peak_share per mille of CPU," \
 	"budget disarms $(stat budget_disarms), in-flight at most $max_inflight (sampled each s)," \
 	"inflight_overflow $(stat inflight_overflow), attrib_dropped $(stat attrib_dropped)"
 expect "armed soak: every driver run passed or skipped" 0 "$bad_runs"
 expect "armed soak: no run widened past W windows x its 10% budget (of all vCPUs)" 0 "$over_budget"
+# deferred-split asked 200 us each time: with interrupts masked, the cap's.
+ds_n=$(stat window.deferred-split.irqoff_widened)
+if [ "$ds_n" -gt 0 ]; then
+	expect "armed soak: deferred-split's 200 us cut to max_irqoff_us=$IRQOFF_US with interrupts masked" \
+		1 $(($(stat window.deferred-split.irqoff_ns) / 1000 / ds_n <= IRQOFF_US))
+else
+	n=$((n + 1))
+	say "ok $n - armed soak: deferred-split's 200 us cut to max_irqoff_us with interrupts masked" \
+		"# SKIP no such widening in ${elapsed}s"
+fi
 expect "armed soak: every migration's end seen (no in-flight entry expired)" "$expired0" "$(stat inflight_expired)"
 expect "armed soak: no kernel splat" "$splats0" "$(splats)"
 echo 500000 >"$P/budget_us"
@@ -335,6 +366,8 @@ cat >/out/soak.json <<EOF
  "kills": $k, "splats": $splat_n, "leaks": $leaks, "shmem_delta_kb": $shm_left,
  "orphans": $orphans, "peak_widening_per_mille": $peak_share, "bad_runs": $bad_runs,
  "max_inflight_sampled": $max_inflight, "cpus": $cpus,
+ "max_irqoff_us": $IRQOFF_US, "irqoff_widenings": $irqoff_n, "irqoff_cut": $irqoff_cut,
+ "irqoff_mean_us": $irqoff_mean_us, "irqoff_peak_us": $irqoff_peak_us,
  "kernel": "$(uname -r)", "arch": "$(uname -m)", "failed": $failed, "tests": $n}
 EOF
 say "1..$n"

@@ -104,6 +104,7 @@ for mode in none rendezvous rendezvous+flush; do
 		${TRIAGE_INSMOD:-insmod} migrace.ko || exit 1
 		loaded=1
 		echo 5000 >"$P/max_delay_us"
+		echo 5000 >"$P/max_irqoff_us"
 		cp "$D/windows" "$OUT/windows.txt"
 	fi
 	run_mode "$mode"

@@ -430,6 +430,7 @@ def guest_script() -> None:
     with open(f"{out}/selftest.rc", encoding="utf-8") as f:
         expect(f.read().strip() == "1", "selftest exit status")
     expect(open(f"{d}/params/max_delay_us", encoding="utf-8").read().strip() == "5000", "max_delay_us")
+    expect(open(f"{d}/params/max_irqoff_us", encoding="utf-8").read().strip() == "5000", "max_irqoff_us")
     # The selftest's leftover `sleep 313` was killed with its session.
     expect(not sleepers("313"), f"selftest leftovers: {sleepers('313')}")
     top = tempfile.mkdtemp(prefix="migrace-triage-report.")

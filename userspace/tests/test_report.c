@@ -26,9 +26,10 @@ static void fake_module(struct report *r)
 
 	m->loaded = m->stats_ok = true;
 	kv_parse("migrate_calls: 10\npass_eagain: 4\nstray_refs: 1\ntlb_flush_immediate: 0\n"
-		 "inflight_overflow: 2\n", &m->before, KV_COLON);
+		 "inflight_overflow: 2\nwindow.freeze.irqoff_max_ns: 900\n", &m->before, KV_COLON);
 	kv_parse("migrate_calls: 110\npass_eagain: 40\nstray_refs: 1\ntlb_flush_immediate: 7\n"
-		 "inflight_overflow: 2\nwindow.pte-clear.hits: 5\n", &m->after, KV_COLON);
+		 "inflight_overflow: 2\nwindow.pte-clear.hits: 5\n"
+		 "window.freeze.irqoff_max_ns: 1000\n", &m->after, KV_COLON);
 	m->nattrib = 2;
 	strcpy(m->attrib[0].taker, "folio-lock");
 	strcpy(m->attrib[0].kind, "shmem");
@@ -384,6 +385,9 @@ static void table_rows(void)
 	CHECK_HAS(t, "window.pte-clear.hits          5\n");
 	CHECK_HAS(t, "stray_refs                     0\n");	/* headline: always shown */
 	CHECK(!strstr(t, "inflight_overflow"));	/* unchanged and not a headline */
+	/* a maximum since reset is shown as it is, never as a delta */
+	CHECK_HAS(t, "window.freeze.irqoff_max_ns    1000 (the most since reset)\n");
+	CHECK(!strstr(t, "irqoff_max_ns   100\n"));
 	CHECK_HAS(t, "taker=folio-lock kind=shmem hits=123\n      __folio_lock+0x0/0x90\n");
 	CHECK_HAS(t, "verdict                  PASS\n");
 	free(t);
@@ -487,6 +491,8 @@ static void json_pass_validates(void)
 	CHECK_HAS(j, "\"first_failure_s\": 0.012500");
 	CHECK_HAS(j, "\"pass_eagain\": 36");
 	CHECK_HAS(j, "\"stray_refs\": 0");
+	CHECK_HAS(j, "\"stats_max\": {\n      \"window.freeze.irqoff_max_ns\": 1000\n    }");
+	CHECK(!strstr(j, "\"window.freeze.irqoff_max_ns\": 100\n"));
 	CHECK_HAS(j, "\"windows\": [\n      \"pte-clear\"\n    ]");
 	free(j);
 	report_free(&f.r);
@@ -634,6 +640,8 @@ static void ktap_pass_parses(void)
 	CHECK_HAS(k, "# failure_rate: 0.080000\n");
 	CHECK_HAS(k, "# pgmigrate_fail_delta: 8\n");
 	CHECK_HAS(k, "# module_pass_eagain_delta: 36\n");
+	CHECK_HAS(k, "# module_window.freeze.irqoff_max_ns: 1000\n");
+	CHECK(!strstr(k, "irqoff_max_ns_delta"));
 	CHECK_HAS(k, "# attribution_1: taker=folio-lock kind=shmem hits=123\n");
 	CHECK_HAS(k, "\nok 1 shared-anon\n");
 	j = kunit_parse(k, "pass");
