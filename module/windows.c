@@ -5,9 +5,9 @@
  * finds its row with container_of(). Windows register disabled and are
  * armed and disarmed with enable_kprobe()/disable_kprobe().
  *
- * Handlers run with preemption off, and a kprobe's (an int3 on x86, a BRK on
- * arm64) with interrupts masked too: widening is a busy-wait, capped by
- * max_delay_us (max_irqoff_us with interrupts masked) and by a per-CPU
+ * Handlers run with preemption off, some with interrupts masked too (a
+ * kprobe's on arm64, a kretprobe's on 5.10): widening is a busy-wait, capped
+ * by max_delay_us (max_irqoff_us with interrupts masked) and by a per-CPU
  * budget per second; past the budget the window disarms itself.
  */
 #include <linux/kernel.h>
@@ -351,50 +351,58 @@ static u64 window_plan_extension(struct migrace_window *w, u64 now, u64 ns)
 
 /*
  * With interrupts masked a widening delays every interrupt on this CPU by
- * as long: max_irqoff_us caps it there (*@cut: @ns was cut to it).
- * Return: the cap that applies.
+ * as long: max_irqoff_us caps it there. *@irqcap: that cap when it is
+ * below what the policy and @cap allow (a delay, a timeout, or a rendezvous
+ * extension up to @cap), else 0. Return: the cap that applies.
  */
-static u64 window_irqoff_cap(u64 *ns, u64 cap, bool *cut)
+static u64 window_irqoff_cap(u64 *ns, u64 cap, bool rendezvous, u64 *irqcap)
 {
 	u64 icap = (u64)READ_ONCE(migrace_max_irqoff_us) * NSEC_PER_USEC;
 
-	*cut = false;
+	*irqcap = 0;
 	if (!irqs_disabled() || icap >= cap)
 		return cap;
-	if (*ns > icap) {
-		*cut = true;
-		*ns = icap;
-	}
+	if (*ns > icap || rendezvous)
+		*irqcap = icap;
+	*ns = min(*ns, icap);
 	return icap;
 }
 
-/* What a widening with interrupts masked held them off for. */
-static void window_irqoff_count(struct migrace_window *w, u64 spent)
+/*
+ * What a widening with interrupts masked held them off for; capped when it
+ * ran to @irqcap (see window_irqoff_cap()) with no reader met.
+ */
+static void window_irqoff_count(struct migrace_window *w, u64 spent,
+				u64 irqcap, bool met)
 {
 	if (!irqs_disabled())
 		return;
 	migrace_wcount(w, MW_IRQOFF_WIDENED, 1);
 	migrace_wcount(w, MW_IRQOFF_NS, spent);
 	migrace_wmax(w, MW_IRQOFF_MAX_NS, spent);
+	if (irqcap && spent >= irqcap && !met)
+		migrace_wcount(w, MW_IRQOFF_CAPPED, 1);
 }
 
 /*
  * How long to widen this hit (*@timeout_ns), within the caps and this CPU's
- * budgets. Return: the time reserved from the budgets: *@timeout_ns, and for
- * a rendezvous what the budgets grant of the rest of the cap. 0: no widening.
+ * budgets (*@irqcap: see window_irqoff_cap()). Return: the time reserved
+ * from the budgets: *@timeout_ns, and for a rendezvous what the budgets
+ * grant of the rest of the cap. 0: no widening.
  */
 static u64 window_plan(struct migrace_window *w, struct migrace_policy *p,
-		       u64 *timeout_ns)
+		       u64 *timeout_ns, u64 *irqcap)
 {
 	u64 cap = (u64)READ_ONCE(migrace_max_delay_us) * NSEC_PER_USEC;
-	bool exhausted = false, cut;
+	bool rendezvous = p->kind == MIGRACE_POLICY_RENDEZVOUS;
+	bool exhausted = false;
 	u64 ns, now;
 
 	ns = migrace_policy_decide(p, &w->pstate, handler_random(), &exhausted);
 	if (exhausted)
 		window_disarm_later(w);
 	ns = min(ns, cap);
-	cap = window_irqoff_cap(&ns, cap, &cut);
+	cap = window_irqoff_cap(&ns, cap, rendezvous, irqcap);
 	*timeout_ns = ns;
 	if (!ns)
 		return 0;
@@ -415,9 +423,7 @@ static u64 window_plan(struct migrace_window *w, struct migrace_policy *p,
 		migrace_count(MC_CPU_BUDGET_REFUSED, 1);
 		return 0;
 	}
-	if (cut)
-		migrace_wcount(w, MW_IRQOFF_CAPPED, 1);
-	if (p->kind == MIGRACE_POLICY_RENDEZVOUS && cap > ns)
+	if (rendezvous && cap > ns)
 		ns += window_plan_extension(w, now, cap - ns);
 	return ns;
 }
@@ -435,7 +441,7 @@ static void window_hit(struct migrace_window *w, struct pt_regs *regs,
 	struct migrace_hit hit = { };
 	struct migrace_policy p;
 	bool rendezvous, met = false;
-	u64 ns, spent, timeout;
+	u64 ns, spent, timeout, irqcap;
 
 	if (!atomic_read(&w->armed) || !migrace_targeted())
 		return;
@@ -453,7 +459,7 @@ static void window_hit(struct migrace_window *w, struct pt_regs *regs,
 		return;
 	if (until_unlock(&p, &hit) && !until_unlock_worth(w, &hit))
 		return;
-	ns = window_plan(w, &p, &timeout);
+	ns = window_plan(w, &p, &timeout, &irqcap);
 	if (!ns) {
 		trace_migrace_window_hit(w->name, 0, false, 0, 0);
 		return;
@@ -475,7 +481,7 @@ static void window_hit(struct migrace_window *w, struct pt_regs *regs,
 		window_charge(w, spent - ns);
 	migrace_wcount(w, MW_WIDENED, 1);
 	migrace_wcount(w, MW_WIDEN_NS, spent);
-	window_irqoff_count(w, spent);
+	window_irqoff_count(w, spent, irqcap, met);
 	trace_migrace_window_hit(w->name, spent, met, hit.refs, hit.base);
 }
 

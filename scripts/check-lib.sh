@@ -247,18 +247,22 @@ stage_lab() {
 # qemu_dies_once: a guest whose first QEMU aborts (SIGABRT, as QEMU's own
 # assertions do) once its command runs; the second boot exits 3.
 qemu_dies_once() {
-	local tag=migrace.check_abort=$$ log=$RESULTS/lab-qemu-abort.console.log rc=0 i
+	local tag=migrace.check_abort=$$ log=$RESULTS/lab-qemu-abort.console.log rc=0 i watcher
 	rm -f "$log"
 	(
 		for ((i = 0; i < 600; i++)); do
-			grep -qa '^guest: kernel' "$log" 2>/dev/null && break
+			if grep -qa '^guest: kernel' "$log" 2>/dev/null; then
+				pkill -ABRT -f "^[^ ]*qemu-system-x86_64 .*$tag"
+				exit
+			fi
 			sleep 0.5
 		done
-		pkill -ABRT -f "^[^ ]*qemu-system-x86_64 .*$tag"
 	) &
+	watcher=$!
 	(ulimit -c 0 && APPEND=$tag "$LAB" run --arch x86_64 --no-build --log "$log" --timeout 300 \
 		-- 'sleep 5; exit 3') || rc=$?
-	wait
+	kill "$watcher" 2>/dev/null
+	wait "$watcher"
 	return $rc
 }
 

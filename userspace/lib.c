@@ -445,7 +445,8 @@ void control_explain(int err, FILE *out)
 	}
 	buf[strcspn(buf, "\n")] = '\0';
 	fprintf(out, "migrace: a delay or timeout above max_delay_us=%s us is refused; "
-		"raise it with: echo N > /sys/module/migrace/parameters/max_delay_us\n",
+		"raise it with: echo N > /sys/module/migrace/parameters/max_delay_us\n"
+		"migrace: (max_irqoff_us caps the waits done with interrupts masked)\n",
 		buf[0] ? buf : "?");
 }
 

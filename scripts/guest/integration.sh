@@ -19,7 +19,7 @@ SPLIT="deferred-split --pages 2"
 # the budget, the driver's cleanup) runs in the full suite (make check: on
 # the debug kernel), and is a skip saying so here: a cached make check
 # stays within 20 minutes.
-PLAN=100
+PLAN=102
 case ${MIGRACE_SUITE:=full} in
 full | kernel) ;;
 *)
@@ -51,6 +51,12 @@ check() {
 stat() { sed -n "s/^$1: //p" "$D/stats"; }
 vm() { sed -n "s/^$1 //p" /proc/vmstat; }
 ctl() { echo "$*" >"$D/control"; }
+# caps US: max_delay_us and max_irqoff_us (a hold with interrupts masked:
+# kretprobes on 5.10, kprobes on arm64) both US.
+caps() {
+	echo "$1" >/sys/module/migrace/parameters/max_delay_us
+	echo "$1" >/sys/module/migrace/parameters/max_irqoff_us
+}
 sum_stats() { grep "^$1" "$D/stats" | awk -F': ' '{ s += $2 } END { print s + 0 }'; }
 gt() { [ "$1" -gt "$2" ]; }
 eq() {
@@ -217,14 +223,14 @@ fi
 # lab host's cores, so a reader is on a CPU when the window opens. The hold
 # may last up to the hard cap (5 ms): a vCPU thread the host preempts for a
 # tick must still be able to arrive; a hold ends the moment it does.
-echo 5000 >/sys/module/migrace/parameters/max_delay_us
+caps 5000
 # arm64 on 7.x: with one reader 79-93% of migrations failed over four runs
 # (some passes find no reader inside: a known gap); with two, 97-100%.
 RDV_READERS=1
 case "$(uname -m) $(uname -r)" in aarch64\ [7-9].*) RDV_READERS=2 ;; esac
 scenario rdv-shared shared-anon --readers "$RDV_READERS" --window pte-clear \
 	--policy "rendezvous timeout_us=5000$FLUSH" --expect-failures
-echo 1000 >/sys/module/migrace/parameters/max_delay_us
+caps 1000
 if [ -n "$FLUSH" ]; then
 	check "flush=immediate: unmaps forced, clears flushed at once, none deferred" \
 		sh -c "[ $(stat tlb_flush_forced) -gt 0 ] && [ $(stat tlb_flush_immediate) -gt 0 ] &&
@@ -302,10 +308,10 @@ check "pte-clear disarmed after the run" eq "$(armed pte-clear)" no
 if full; then
 	# 20 us is shorter than most arrivals here (fresh holds average 100-400 us
 	# under TCG): a hold that stopped at its timeout would meet few readers.
-	echo 5000 >/sys/module/migrace/parameters/max_delay_us
+	caps 5000
 	qscenario rdv-extend shared-anon --readers "$RDV_READERS" --window pte-clear \
 		--policy "rendezvous timeout_us=20$FLUSH"
-	echo 1000 >/sys/module/migrace/parameters/max_delay_us
+	caps 1000
 	EXT=$(stat window.pte-clear.extended)
 	EXTM=$(stat window.pte-clear.extended_met)
 	echo "# rdv-extend: extended ${EXT:-none} extended_met ${EXTM:-none}" \
@@ -526,10 +532,11 @@ else
 fi
 
 # -- max_irqoff_us: a widening with interrupts masked is cut to it --
-# A kprobe's handler (a BRK on arm64; an int3 on x86, where a probe at a
-# function's entry may be an ftrace call instead) runs with interrupts
-# masked: every interrupt on that CPU waits as long as the widening.
-# freeze asks 1000 us with max_delay_us=5000 and max_irqoff_us=200.
+# A kprobe's handler on arm64 (a BRK) runs with interrupts masked: every
+# interrupt on that CPU waits as long as the widening. On x86 freeze's probe,
+# at a function's entry, is an ftrace call with interrupts on: a skip there
+# when no widening had them masked. freeze asks 1000 us with
+# max_delay_us=5000 and max_irqoff_us=200.
 irqoff_cut() {
 	w=$(stat window.freeze.widened)
 	ns=$(stat window.freeze.widen_ns)
@@ -541,8 +548,11 @@ irqoff_cut() {
 	[ -n "$i" ] && [ "$w" -gt 0 ] || return 1
 	# arm64's kprobes always mask them: there the cap must have applied.
 	[ "$(uname -m)" != aarch64 ] || [ "$i" -gt 0 ] || return 1
+	# Under TCG a 200 us wait often runs longer (a vCPU the host preempts:
+	# arm64 6.1 gave a 373 us mean, the longest 3.6 ms); uncut, none is
+	# under 1000 us.
 	if [ "$i" -gt 0 ]; then
-		[ "$c" = "$i" ] && [ $((ins / i)) -lt 300000 ] && [ "$max" -ge 200000 ] || return 1
+		[ "$c" = "$i" ] && [ $((ins / i)) -lt 600000 ] && [ "$max" -ge 200000 ] || return 1
 	fi
 	# The others (interrupts on) keep their 1000 us.
 	[ "$w" = "$i" ] || [ $(((ns - ins) / (w - i))) -ge 1000000 ]
@@ -552,10 +562,13 @@ echo 200 >/sys/module/migrace/parameters/max_irqoff_us
 ctl "arm freeze delay delay_us=1000"
 RUN_SECS=1 scenario irqoff private-anon
 ctl "disarm freeze"
-echo 1000 >/sys/module/migrace/parameters/max_irqoff_us
-echo 1000 >/sys/module/migrace/parameters/max_delay_us
-check "max_irqoff_us=200: each widening with interrupts masked cut to it (mean < 300 us), the others 1000 us" \
-	irqoff_cut
+caps 1000
+IRQOFF_T="max_irqoff_us=200: each widening with interrupts masked cut to it (mean < 600 us), the others 1000 us"
+if [ "$(stat window.freeze.irqoff_widened)" = 0 ] && [ "$(uname -m)" != aarch64 ]; then
+	skip "$IRQOFF_T" "no freeze widening had interrupts masked here ($(stat window.freeze.widened) widened)"
+else
+	check "$IRQOFF_T" irqoff_cut
+fi
 
 # -- each window x each policy moves its counters in its matching scenario --
 # 1 s; deferred-split SECS: its hits need a THP queued for splitting and the
@@ -677,7 +690,7 @@ fi
 # 26 attempts, the longest 0.44 s). --
 jnum() { sed -n "s/.*\"$2\": *\([0-9]*\).*/\1/p" "/out/$1.json" | head -n 1; }
 if [ "$(uname -m)" = x86_64 ]; then
-	echo 5000 >/sys/module/migrace/parameters/max_delay_us
+	caps 5000
 	echo 900000 >/sys/module/migrace/parameters/budget_us
 	ctl "arm freeze rendezvous timeout_us=5000"
 	# 8 readers: with 3, one of two 5 s runs on 5.10 met no waiter at one
@@ -686,7 +699,7 @@ if [ "$(uname -m)" = x86_64 ]; then
 		--policy "delay delay_us=5000 until=unlock"
 	ctl "disarm all"
 	echo 500000 >/sys/module/migrace/parameters/budget_us
-	echo 1000 >/sys/module/migrace/parameters/max_delay_us
+	caps 1000
 	SEED_OK=$(jnum seed-hot offline_ok)
 	SEED_FAILED=$(jnum seed-hot offline_failed)
 	SEED_IN=$(jnum seed-hot units_in_block)
