@@ -6,9 +6,10 @@
  * armed and disarmed with enable_kprobe()/disable_kprobe().
  *
  * Handlers run with preemption off, some with interrupts masked too (a
- * kprobe's on arm64, a kretprobe's on 5.10): widening is a busy-wait, capped
- * by max_delay_us (max_irqoff_us with interrupts masked) and by a per-CPU
- * budget per second; past the budget the window disarms itself.
+ * kprobe's on arm64, a kretprobe's on 5.10 and on arm64 6.12+): widening is
+ * a busy-wait, capped by max_delay_us (max_irqoff_us with interrupts masked)
+ * and by a per-CPU budget per second; past the budget the window disarms
+ * itself.
  */
 #include <linux/kernel.h>
 #include <linux/pid.h>
