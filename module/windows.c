@@ -249,25 +249,25 @@ static u64 widen_rendezvous(struct migrace_hit *hit, u64 timeout_ns,
 /*
  * A fresh hold: one that began with nobody there. It may run past
  * @timeout_ns up to @cap_ns (what window_plan() reserved) while a reader is
- * runnable elsewhere.
+ * runnable elsewhere (*@extended: it did).
  */
 static u64 window_rendezvous(struct migrace_window *w, struct migrace_hit *hit,
-			     u64 timeout_ns, u64 cap_ns, bool *met)
+			     u64 timeout_ns, u64 cap_ns, bool *met,
+			     bool *extended)
 {
 	enum taker_where where;
-	bool extended;
 	u64 spent;
 
-	spent = widen_rendezvous(hit, timeout_ns, cap_ns, met, &extended,
+	spent = widen_rendezvous(hit, timeout_ns, cap_ns, met, extended,
 				 &where);
 	migrace_wcount(w, *met ? MW_MET : MW_TIMEOUTS, 1);
 	if (!*met && where == TAKER_QUEUED_HERE)
 		migrace_wcount(w, MW_QUEUED_HERE, 1);
 	if (*met)
 		migrace_wcount(w, MW_FRESH_MET, 1);
-	if (extended)
+	if (*extended)
 		migrace_wcount(w, MW_EXTENDED, 1);
-	if (extended && *met)
+	if (*extended && *met)
 		migrace_wcount(w, MW_EXTENDED_MET, 1);
 	migrace_wcount(w, MW_FRESH_HOLDS, 1);
 	migrace_wcount(w, MW_FRESH_NS, spent);
@@ -350,49 +350,56 @@ static u64 window_plan_extension(struct migrace_window *w, u64 now, u64 ns)
 	return got;
 }
 
+/* max_irqoff_us where it is below max_delay_us, and whether it cut @ns. */
+struct window_irqoff {
+	u64 cap;	/* 0: interrupts on, or max_delay_us the lower */
+	bool cut;
+};
+
 /*
  * With interrupts masked a widening delays every interrupt on this CPU by
- * as long: max_irqoff_us caps it there. *@irqcap: that cap when it is
- * below what the policy and @cap allow (a delay, a timeout, or a rendezvous
- * extension up to @cap), else 0. Return: the cap that applies.
+ * as long: max_irqoff_us caps it there. Return: the cap that applies.
  */
-static u64 window_irqoff_cap(u64 *ns, u64 cap, bool rendezvous, u64 *irqcap)
+static u64 window_irqoff_cap(u64 *ns, u64 cap, struct window_irqoff *irq)
 {
 	u64 icap = (u64)READ_ONCE(migrace_max_irqoff_us) * NSEC_PER_USEC;
 
-	*irqcap = 0;
+	irq->cap = 0;
+	irq->cut = false;
 	if (!irqs_disabled() || icap >= cap)
 		return cap;
-	if (*ns > icap || rendezvous)
-		*irqcap = icap;
+	irq->cap = icap;
+	irq->cut = *ns > icap;
 	*ns = min(*ns, icap);
 	return icap;
 }
 
 /*
- * What a widening with interrupts masked held them off for; capped when it
- * ran to @irqcap (see window_irqoff_cap()) with no reader met.
+ * What a widening with interrupts masked held them off for. The cap stopped
+ * it when it ran to the cap unmet, cut short or kept past its timeout
+ * (@extended: max_delay_us alone would have let it go on).
  */
 static void window_irqoff_count(struct migrace_window *w, u64 spent,
-				u64 irqcap, bool met)
+				const struct window_irqoff *irq, bool met,
+				bool extended)
 {
 	if (!irqs_disabled())
 		return;
 	migrace_wcount(w, MW_IRQOFF_WIDENED, 1);
 	migrace_wcount(w, MW_IRQOFF_NS, spent);
 	migrace_wmax(w, MW_IRQOFF_MAX_NS, spent);
-	if (irqcap && spent >= irqcap && !met)
+	if (irq->cap && spent >= irq->cap && !met && (irq->cut || extended))
 		migrace_wcount(w, MW_IRQOFF_CAPPED, 1);
 }
 
 /*
  * How long to widen this hit (*@timeout_ns), within the caps and this CPU's
- * budgets (*@irqcap: see window_irqoff_cap()). Return: the time reserved
- * from the budgets: *@timeout_ns, and for a rendezvous what the budgets
- * grant of the rest of the cap. 0: no widening.
+ * budgets (@irq: see window_irqoff_cap()). Return: the time reserved from
+ * the budgets: *@timeout_ns, and for a rendezvous what the budgets grant of
+ * the rest of the cap. 0: no widening.
  */
 static u64 window_plan(struct migrace_window *w, struct migrace_policy *p,
-		       u64 *timeout_ns, u64 *irqcap)
+		       u64 *timeout_ns, struct window_irqoff *irq)
 {
 	u64 cap = (u64)READ_ONCE(migrace_max_delay_us) * NSEC_PER_USEC;
 	bool rendezvous = p->kind == MIGRACE_POLICY_RENDEZVOUS;
@@ -403,7 +410,7 @@ static u64 window_plan(struct migrace_window *w, struct migrace_policy *p,
 	if (exhausted)
 		window_disarm_later(w);
 	ns = min(ns, cap);
-	cap = window_irqoff_cap(&ns, cap, rendezvous, irqcap);
+	cap = window_irqoff_cap(&ns, cap, irq);
 	*timeout_ns = ns;
 	if (!ns)
 		return 0;
@@ -441,8 +448,9 @@ static void window_hit(struct migrace_window *w, struct pt_regs *regs,
 {
 	struct migrace_hit hit = { };
 	struct migrace_policy p;
-	bool rendezvous, met = false;
-	u64 ns, spent, timeout, irqcap;
+	struct window_irqoff irq;
+	bool rendezvous, met = false, extended = false;
+	u64 ns, spent, timeout;
 
 	if (!atomic_read(&w->armed) || !migrace_targeted())
 		return;
@@ -460,13 +468,13 @@ static void window_hit(struct migrace_window *w, struct pt_regs *regs,
 		return;
 	if (until_unlock(&p, &hit) && !until_unlock_worth(w, &hit))
 		return;
-	ns = window_plan(w, &p, &timeout, &irqcap);
+	ns = window_plan(w, &p, &timeout, &irq);
 	if (!ns) {
 		trace_migrace_window_hit(w->name, 0, false, 0, 0);
 		return;
 	}
 	if (rendezvous)
-		spent = window_rendezvous(w, &hit, timeout, ns, &met);
+		spent = window_rendezvous(w, &hit, timeout, ns, &met, &extended);
 	else if (until_unlock(&p, &hit))
 		spent = widen_until_unlock(w, hit.folio, ns);
 	else
@@ -482,7 +490,7 @@ static void window_hit(struct migrace_window *w, struct pt_regs *regs,
 		window_charge(w, spent - ns);
 	migrace_wcount(w, MW_WIDENED, 1);
 	migrace_wcount(w, MW_WIDEN_NS, spent);
-	window_irqoff_count(w, spent, irqcap, met);
+	window_irqoff_count(w, spent, &irq, met, extended);
 	trace_migrace_window_hit(w->name, spent, met, hit.refs, hit.base);
 }
 
