@@ -3,9 +3,12 @@
 """Wrap a soak guest's figures (soak.json) with where and when they were
 measured, and a verdict: ok when every guest test passed, the guest ran
 clean (lab audit) and splats, leaks, orphans, failed driver runs and input
-mismatches are 0.
+mismatches are 0. With --crashed, the guest died before it wrote its
+figures: the record keeps the console's first trouble line and how many
+times the module had been loaded, and is never ok.
 
     soak-report.py GUEST_JSON KIND QEMU_VERSION LAB_RC COMMAND > results/soak.json
+    soak-report.py --crashed LINE LOADS KERNEL ARCH KIND QEMU_VERSION LAB_RC COMMAND > results/soak.json
 """
 import datetime
 import json
@@ -17,26 +20,37 @@ from hostinfo import host  # noqa: E402  (this directory, wherever run from)
 
 
 def main() -> int:
-    if len(sys.argv) != 6:
+    args = sys.argv[1:]
+    crash = None
+    if args[:1] == ["--crashed"] and len(args) == 9:
+        crash = {"failure": args[1], "module_loads": int(args[2]), "kernel": args[3],
+                 "arch": args[4]}
+        args = [""] + args[5:]  # no guest figures
+    if len(args) != 5:
         print(__doc__, file=sys.stderr)
         return 2
-    with open(sys.argv[1], encoding="utf-8") as f:
-        guest = json.load(f)
-    lab_rc = int(sys.argv[4])
+    guest = None
+    if crash is None:
+        with open(args[0], encoding="utf-8") as f:
+            guest = json.load(f)
+    lab_rc = int(args[3])
     zero = ("splats", "orphans", "input_mismatches", "bad_runs", "failed")
-    ok = lab_rc == 0 and all(guest.get(k) == 0 for k in zero) and guest.get("leaks") in (0, None)
+    ok = (guest is not None and lab_rc == 0 and all(guest.get(k) == 0 for k in zero)
+          and guest.get("leaks") in (0, None))
     doc = {
         "schema": 1,
-        "kind": sys.argv[2],
-        "command": sys.argv[5],
+        "kind": args[1],
+        "command": args[4],
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "qemu": sys.argv[3],
+        "qemu": args[2],
         "accel": "tcg",
         "host": host(),
         "lab_rc": lab_rc,
         "ok": ok,
         "guest": guest,
     }
+    if crash is not None:
+        doc["crash"] = crash
     json.dump(doc, sys.stdout, indent=1)
     print()
     return 0
