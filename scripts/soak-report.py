@@ -41,7 +41,9 @@ def main() -> int:
         "schema": 1,
         "kind": args[1],
         "command": args[4],
-        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        # SOAK_RUN_DATE: a run reported again later (scripts/soak --report-only).
+        "date": os.environ.get("SOAK_RUN_DATE") or
+        datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "qemu": args[2],
         "accel": "tcg",
         "host": host(),
