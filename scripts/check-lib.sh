@@ -127,6 +127,14 @@ stage_host() {
 	else
 		t_fail "host triage: scripts/tests/test_triage.py" "no TAP plan; log: $log" "$(tail -n 3 "$log")"
 	fi
+	# make soak's record and README table, a crashed run's included.
+	log=$RESULTS/host-soak.tap
+	python3 "$TOP/scripts/tests/test_soak.py" >"$log" 2>&1 || true
+	if grep -q '^1\.\.[1-9]' "$log"; then
+		count_tap "host soak" "$log"
+	else
+		t_fail "host soak: scripts/tests/test_soak.py" "no TAP plan; log: $log" "$(tail -n 3 "$log")"
+	fi
 	# scripts/bench --power's report on synthetic cells.
 	log=$RESULTS/host-power.tap
 	python3 "$TOP/scripts/tests/test_power.py" >"$log" 2>&1 || true

@@ -1,0 +1,152 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Host tests of make soak's record (scripts/soak-report.py, scripts/soak
+--report-only) and its README table, on synthetic guest figures and a
+synthetic crashed console: no guest, no module. TAP on stdout (scripts/check
+counts it)."""
+from __future__ import annotations
+
+import importlib.machinery
+import importlib.util
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from typing import Callable
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SCRIPTS = os.path.dirname(HERE)
+REPORT = os.path.join(SCRIPTS, "soak-report.py")
+TESTS: list[tuple[str, Callable[[], None]]] = []
+
+
+def test(fn: Callable[[], None]) -> Callable[[], None]:
+    TESTS.append((fn.__doc__ or fn.__name__, fn))
+    return fn
+
+
+def expect(cond: bool, what: str) -> None:
+    if not cond:
+        raise AssertionError(what)
+
+
+def guest(**over) -> dict:
+    """A clean full soak as soak.sh writes it."""
+    g = {"cycles": 500, "rmmod_busy_retries": 3, "inputs": 10000, "input_mismatches": 0,
+         "soak_seconds": 600, "soak_runs": 60, "kills": 50, "splats": 0, "leaks": 0,
+         "shmem_delta_kb": 0, "orphans": 0, "peak_widening_per_mille": 40, "bad_runs": 0,
+         "max_inflight_sampled": 3, "cpus": 4, "max_irqoff_us": 150, "irqoff_widenings": 0,
+         "irqoff_cut": 0, "irqoff_mean_us": 0, "irqoff_peak_us": 0, "kernel": "6.12.95",
+         "arch": "x86_64", "failed": 0, "tests": 30}
+    g.update(over)
+    return g
+
+
+def run_report(*args: str, env: dict | None = None) -> dict:
+    r = subprocess.run([sys.executable, REPORT, *args], capture_output=True, text=True,
+                       env={**os.environ, **(env or {})}, check=False)
+    expect(r.returncode == 0, f"soak-report.py {args}: exit {r.returncode}: {r.stderr}")
+    return json.loads(r.stdout)
+
+
+def report_of(g: dict, lab_rc: str = "0") -> dict:
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+        json.dump(g, f)
+    try:
+        return run_report(f.name, "full", "QEMU 10.0.2", lab_rc, "scripts/soak")
+    finally:
+        os.unlink(f.name)
+
+
+def readme_soak(doc: dict) -> str:
+    """readme-tables' soak block, rendered from @doc instead of results/."""
+    loader = importlib.machinery.SourceFileLoader("readme_tables",
+                                                  os.path.join(SCRIPTS, "readme-tables"))
+    spec = importlib.util.spec_from_loader("readme_tables", loader)
+    mod = importlib.util.module_from_spec(spec)
+    loader.exec_module(mod)
+    mod.load = lambda name: json.loads(json.dumps(doc))
+    return mod.soak()
+
+
+@test
+def clean_is_ok() -> None:
+    """soak-report: a clean guest and lab status 0 is ok; a splat or a lab failure is not"""
+    expect(report_of(guest())["ok"] is True, "clean run not ok")
+    expect(report_of(guest(splats=1))["ok"] is False, "a splat was ok")
+    expect(report_of(guest(), lab_rc="1")["ok"] is False, "a failed lab run was ok")
+
+
+@test
+def crashed_record() -> None:
+    """soak-report --crashed: never ok, no guest figures, the line, the loads, the run's date"""
+    d = run_report("--crashed", "BUG: kernel NULL pointer dereference", "344", "6.12.95", "x86_64",
+                   "full", "QEMU 10.0.2", "1", "scripts/soak",
+                   env={"SOAK_RUN_DATE": "2026-12-04T16:43:38+00:00"})
+    expect(d["ok"] is False and d["guest"] is None, f"crashed record: {d}")
+    expect(d["crash"] == {"failure": "BUG: kernel NULL pointer dereference", "module_loads": 344,
+                          "kernel": "6.12.95", "arch": "x86_64"}, f"crash: {d['crash']}")
+    expect(d["date"] == "2026-12-04T16:43:38+00:00", f"date: {d['date']}")
+
+
+@test
+def readme_renders_both() -> None:
+    """readme-tables: a crash says FAILED with its line and loads; a clean run its interrupt row"""
+    crash = run_report("--crashed", "BUG: x", "7", "6.12.95", "x86_64", "full", "Q", "1", "s")
+    text = readme_soak(crash)
+    expect("**FAILED**" in text and "`BUG: x` after 7 module loads" in text, text)
+    text = readme_soak(report_of(guest()))
+    expect("**clean**" in text and "none: no window's handler ran with interrupts masked" in text,
+           text)
+    text = readme_soak(report_of(guest(irqoff_widenings=40, irqoff_cut=12, irqoff_mean_us=130,
+                                       irqoff_peak_us=900)))
+    expect("| 40 (12 cut to max_irqoff_us=150), mean 130 us, longest 900 us |" in text, text)
+
+
+@test
+def report_only_from_console() -> None:
+    """scripts/soak --report-only: a crashed run's console gives the record and the crash excerpt"""
+    cache = tempfile.mkdtemp(prefix="migrace-soak-test.")
+    os.makedirs(os.path.join(cache, "soak"))
+    out = os.path.join(cache, "soak", "debug-x86_64")
+    with open(out + ".console.log", "w", encoding="utf-8") as f:
+        f.write("Linux version 6.12.95 (x) #1\nmigrace: loaded; 4 windows\nmigrace: unloaded\n"
+                "migrace: loaded; 4 windows\nBUG: kernel NULL pointer dereference, address: 0\n"
+                "RIP: 0010:0x0\n")
+    with open(out + ".lab.log", "w", encoding="utf-8") as f:
+        f.write("lab: console audit FAILED (x): BUG: kernel NULL pointer dereference\n")
+    rec = os.path.join(cache, "soak.json")
+    r = subprocess.run([os.path.join(SCRIPTS, "soak"), "--report-only", "--out", rec],
+                       capture_output=True, text=True, env={**os.environ, "MIGRACE_CACHE": cache},
+                       check=False)
+    expect(r.returncode == 1, f"exit {r.returncode}, want 1 (not ok): {r.stderr}")
+    with open(rec, encoding="utf-8") as f:
+        d = json.load(f)
+    expect(d["crash"]["module_loads"] == 2 and d["crash"]["kernel"] == "6.12.95", f"{d['crash']}")
+    expect(d["crash"]["failure"].startswith("BUG: kernel NULL pointer"), d["crash"]["failure"])
+    expect(d["lab_rc"] == 1 and "reported again" in d["command"], f"{d['lab_rc']} {d['command']}")
+    with open(os.path.join(cache, "soak-crash.txt"), encoding="utf-8") as f:
+        excerpt = f.read().splitlines()
+    shutil.rmtree(cache)
+    expect(excerpt[1:] == ["RIP: 0010:0x0"], f"crash excerpt: {excerpt}")
+
+
+def main() -> int:
+    print(f"1..{len(TESTS)}")
+    bad = 0
+    for i, (name, fn) in enumerate(TESTS, 1):
+        try:
+            fn()
+            print(f"ok {i} - {name}")
+        except Exception as e:  # noqa: BLE001 (a test that raises fails, the rest still run)
+            bad += 1
+            print(f"not ok {i} - {name}")
+            for line in str(e).splitlines()[:10]:
+                print(f"# {line}")
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
