@@ -33,9 +33,16 @@ expect() {
 stat() { sed -n "s/^$1: //p" "$D/stats"; }
 vm() { sed -n "s/^$1 //p" /proc/vmstat; }
 now() { cut -d. -f1 /proc/uptime; }
-# Kernel trouble in the log so far (the host audits the console too).
+# Kernel trouble in the log so far (the host audits the console too). The
+# ring buffer is drained into a file as the soak goes (the hostile phase's
+# refusals, logged, would rotate older lines out: the first full soak's
+# count fell from 3 to 0), and only trouble counts: the debug kernel's
+# command line (rcu_cpu_stall_timeout) once matched 'rcu.*stall'.
+KMSG=/tmp/soak-kmsg.txt
+drain() { dmesg -c >>"$KMSG" 2>/dev/null || true; }
 splats() {
-	dmesg | grep -c -E 'BUG:|WARNING:|Oops|soft lockup|hung task|rcu.*stall|KASAN|list_(add|del) corruption|circular locking' || true
+	drain
+	grep -c -E 'BUG:|WARNING:|Oops|soft lockup|hung task|rcu: INFO: .*stall|self-detected stall|KASAN:|list_(add|del) corruption|circular locking' "$KMSG" || true
 }
 # Shared memory in use, kB (the driver's memfd and shmem-file pages, tmpfs).
 shmem_kb() { sed -n 's/^Shmem: *\([0-9]*\) kB/\1/p' /proc/meminfo; }
@@ -158,8 +165,9 @@ migrace run shared-anon --seconds 60 >/dev/null 2>&1 &
 drv=$!
 up=0
 while [ $inputs -lt "$INPUTS" ]; do
-	# The deadline, read every 64 writes.
+	# The deadline, read every 64 writes, and the kernel log kept.
 	if [ $((inputs % 64)) = 0 ]; then
+		drain
 		read -r up _ </proc/uptime
 		[ "${up%.*}" -lt $end ] || break
 	fi
