@@ -19,6 +19,22 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from hostinfo import host  # noqa: E402  (this directory, wherever run from)
 
 
+def not_ok(tap: str) -> list[str]:
+    """The guest's failed tests, each with its diagnostic (soak.sh's
+    expect() writes one '# want W, got G' line; later '#' lines are the
+    next phase's), from results.tap."""
+    out: list[str] = []
+    if not os.path.exists(tap):
+        return out
+    with open(tap, encoding="utf-8", errors="replace") as f:
+        lines = [ln.rstrip("\n") for ln in f] + [""]
+    for i, ln in enumerate(lines[:-1]):
+        if ln.startswith("not ok"):
+            diag = lines[i + 1][2:] if lines[i + 1].startswith("# ") else ""
+            out.append(ln.split(" - ", 1)[-1] + (f" ({diag})" if diag else ""))
+    return out
+
+
 def main() -> int:
     args = sys.argv[1:]
     crash = None
@@ -33,6 +49,7 @@ def main() -> int:
     if crash is None:
         with open(args[0], encoding="utf-8") as f:
             guest = json.load(f)
+        guest["not_ok"] = not_ok(os.path.join(os.path.dirname(args[0]), "results.tap"))
     lab_rc = int(args[3])
     zero = ("splats", "orphans", "input_mismatches", "bad_runs", "failed")
     ok = (guest is not None and lab_rc == 0 and all(guest.get(k) == 0 for k in zero)
