@@ -34,15 +34,18 @@ stat() { sed -n "s/^$1: //p" "$D/stats"; }
 vm() { sed -n "s/^$1 //p" /proc/vmstat; }
 now() { cut -d. -f1 /proc/uptime; }
 # Kernel trouble in the log so far (the host audits the console too). The
-# ring buffer is drained into a file as the soak goes (the hostile phase's
-# refusals, logged, would rotate older lines out: the first full soak's
-# count fell from 3 to 0), and only trouble counts: the debug kernel's
-# command line (rcu_cpu_stall_timeout) once matched 'rcu.*stall'.
+# ring buffer is drained as the soak goes, its trouble lines kept in a file
+# (the hostile phase's refusals, logged, would rotate older lines out: the
+# second full soak's count fell from 3 to 0), and only trouble counts: the
+# debug kernel's command line (rcu_cpu_stall_timeout) matched 'rcu.*stall'.
+# Only trouble lines are kept: /tmp is tmpfs, and Shmem is measured.
 KMSG=/tmp/soak-kmsg.txt
-drain() { dmesg -c >>"$KMSG" 2>/dev/null || true; }
+SPLAT_RE='BUG:|WARNING:|Oops|soft lockup|hard LOCKUP|blocked for more than|rcu: INFO: .*stall|self-detected stall|KASAN:|UBSAN:|list_(add|del) corruption|circular locking'
+: >"$KMSG"
+drain() { dmesg -c 2>/dev/null | grep -E "$SPLAT_RE" >>"$KMSG" || true; }
 splats() {
 	drain
-	grep -c -E 'BUG:|WARNING:|Oops|soft lockup|hung task|rcu: INFO: .*stall|self-detected stall|KASAN:|list_(add|del) corruption|circular locking' "$KMSG" || true
+	grep -c . "$KMSG" || true
 }
 # Shared memory in use, kB (the driver's memfd and shmem-file pages, tmpfs).
 shmem_kb() { sed -n 's/^Shmem: *\([0-9]*\) kB/\1/p' /proc/meminfo; }
@@ -75,6 +78,7 @@ unload_bad=0
 end=$(($(now) + PHASE_S))
 while [ $i -lt "$CYCLES" ] && [ "$(now)" -lt $end ]; do
 	i=$((i + 1))
+	drain
 	insmod migrace.ko || { unload_bad=$((unload_bad + 1)); break; }
 	reader=""
 	case $((i % 3)) in
@@ -292,6 +296,7 @@ while [ "$(now)" -lt $end ] && [ $runs -lt 10000 ]; do
 		say "# run $runs ($1, $nwin window(s)): widening $share per mille > $lim"
 	fi
 	runs=$((runs + 1))
+	drain
 done
 elapsed=$(($(now) - t0))
 irqoff_n=$(wsum irqoff_widened)
@@ -330,6 +335,7 @@ k=0
 end=$(($(now) + PHASE_S))
 while [ $k -lt "$KILLS" ] && [ "$(now)" -lt $end ]; do
 	k=$((k + 1))
+	drain
 	case $((k % 3)) in
 	0) migrace run shared-anon --seconds 30 --window pte-clear --policy rendezvous ;;
 	1) migrace run shmem-file --seconds 30 ;;

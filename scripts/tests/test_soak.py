@@ -116,7 +116,9 @@ def report_only_from_console() -> None:
                 "migrace: loaded; 4 windows\nBUG: kernel NULL pointer dereference, address: 0\n"
                 "RIP: 0010:0x0\n")
     with open(out + ".lab.log", "w", encoding="utf-8") as f:
-        f.write("lab: console audit FAILED (x): BUG: kernel NULL pointer dereference\n")
+        f.write("lab: guest ran 12 s; console log: x\n"
+                "lab: console audit FAILED (x): BUG: kernel NULL pointer dereference\n")
+    os.utime(out + ".console.log", (1796402618, 1796402618))  # 2026-12-04T16:43:38Z
     rec = os.path.join(cache, "soak.json")
     r = subprocess.run([os.path.join(SCRIPTS, "soak"), "--report-only", "--out", rec],
                        capture_output=True, text=True, env={**os.environ, "MIGRACE_CACHE": cache},
@@ -125,12 +127,50 @@ def report_only_from_console() -> None:
     with open(rec, encoding="utf-8") as f:
         d = json.load(f)
     expect(d["crash"]["module_loads"] == 2 and d["crash"]["kernel"] == "6.12.95", f"{d['crash']}")
+    expect(d["date"] == "2026-12-04T16:43:38+00:00", f"the run's date (its console's): {d['date']}")
     expect(d["crash"]["failure"].startswith("BUG: kernel NULL pointer"), d["crash"]["failure"])
     expect(d["lab_rc"] == 1 and "reported again" in d["command"], f"{d['lab_rc']} {d['command']}")
     with open(os.path.join(cache, "soak-crash.txt"), encoding="utf-8") as f:
         excerpt = f.read().splitlines()
     shutil.rmtree(cache)
     expect(excerpt[1:] == ["RIP: 0010:0x0"], f"crash excerpt: {excerpt}")
+
+
+@test
+def never_ran_no_record() -> None:
+    """scripts/soak --report-only: a lab that never booted the guest leaves no crash record"""
+    cache = tempfile.mkdtemp(prefix="migrace-soak-test.")
+    os.makedirs(os.path.join(cache, "soak"))
+    out = os.path.join(cache, "soak", "debug-x86_64")
+    with open(out + ".console.log", "w", encoding="utf-8") as f:
+        f.write("old\n")
+    with open(out + ".lab.log", "w", encoding="utf-8") as f:
+        f.write("lab: error: no kernel image for debug x86_64\n")
+    with open(out + ".rc", "w", encoding="utf-8") as f:
+        f.write("2\n")
+    rec = os.path.join(cache, "soak.json")
+    r = subprocess.run([os.path.join(SCRIPTS, "soak"), "--report-only", "--out", rec],
+                       capture_output=True, text=True, env={**os.environ, "MIGRACE_CACHE": cache},
+                       check=False)
+    made = os.path.exists(rec)
+    shutil.rmtree(cache)
+    expect(r.returncode == 2 and not made and "never ran" in r.stderr, f"{r.returncode} {r.stderr}")
+
+
+@test
+def failed_tests_named() -> None:
+    """soak-report: the guest's failed tests and their want/got line, from results.tap"""
+    top = tempfile.mkdtemp(prefix="migrace-soak-test.")
+    with open(os.path.join(top, "soak.json"), "w", encoding="utf-8") as f:
+        json.dump(guest(failed=1), f)
+    with open(os.path.join(top, "results.tap"), "w", encoding="utf-8") as f:
+        f.write("ok 1 - a\nnot ok 2 - armed soak: no kernel splat\n# want 0, got 1\n"
+                "# armed soak: 51 runs\nok 3 - b\n")
+    d = run_report(os.path.join(top, "soak.json"), "full", "Q", "0", "s")
+    shutil.rmtree(top)
+    expect(d["guest"]["not_ok"] == ["armed soak: no kernel splat (want 0, got 1)"],
+           f"{d['guest']['not_ok']}")
+    expect("- not ok: armed soak: no kernel splat (want 0, got 1)" in readme_soak(d), "README list")
 
 
 def main() -> int:
