@@ -350,8 +350,12 @@ static u64 window_plan_extension(struct migrace_window *w, u64 now, u64 ns)
 	return got;
 }
 
-/* max_irqoff_us where it is below max_delay_us, and whether it cut @ns. */
+/*
+ * Whether the hit's handler runs with interrupts masked (read once), and
+ * then max_irqoff_us where it is below max_delay_us and whether it cut @ns.
+ */
 struct window_irqoff {
+	bool masked;
 	u64 cap;	/* 0: interrupts on, or max_delay_us the lower */
 	bool cut;
 };
@@ -364,9 +368,10 @@ static u64 window_irqoff_cap(u64 *ns, u64 cap, struct window_irqoff *irq)
 {
 	u64 icap = (u64)READ_ONCE(migrace_max_irqoff_us) * NSEC_PER_USEC;
 
+	irq->masked = irqs_disabled();
 	irq->cap = 0;
 	irq->cut = false;
-	if (!irqs_disabled() || icap >= cap)
+	if (!irq->masked || icap >= cap)
 		return cap;
 	irq->cap = icap;
 	irq->cut = *ns > icap;
@@ -383,7 +388,7 @@ static void window_irqoff_count(struct migrace_window *w, u64 spent,
 				const struct window_irqoff *irq, bool met,
 				bool extended)
 {
-	if (!irqs_disabled())
+	if (!irq->masked)
 		return;
 	migrace_wcount(w, MW_IRQOFF_WIDENED, 1);
 	migrace_wcount(w, MW_IRQOFF_NS, spent);

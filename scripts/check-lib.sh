@@ -120,28 +120,22 @@ stage_host() {
 		t_fail "host: userspace unit tests" "no test output; log: $log" "$(tail -n 5 "$log")"
 	fi
 	# scripts/triage, its report and its guest script on a fixture and fakes.
-	log=$RESULTS/host-triage.tap
-	python3 "$TOP/scripts/tests/test_triage.py" "$CACHE/amd64/bin/busybox" >"$log" 2>&1 || true
-	if grep -q '^1\.\.[1-9]' "$log"; then
-		count_tap "host triage" "$log"
-	else
-		t_fail "host triage: scripts/tests/test_triage.py" "no TAP plan; log: $log" "$(tail -n 3 "$log")"
-	fi
+	host_py triage test_triage.py "$CACHE/amd64/bin/busybox"
 	# make soak's record and README table, a crashed run's included.
-	log=$RESULTS/host-soak.tap
-	python3 "$TOP/scripts/tests/test_soak.py" >"$log" 2>&1 || true
-	if grep -q '^1\.\.[1-9]' "$log"; then
-		count_tap "host soak" "$log"
-	else
-		t_fail "host soak: scripts/tests/test_soak.py" "no TAP plan; log: $log" "$(tail -n 3 "$log")"
-	fi
+	host_py soak test_soak.py
 	# scripts/bench --power's report on synthetic cells.
-	log=$RESULTS/host-power.tap
-	python3 "$TOP/scripts/tests/test_power.py" >"$log" 2>&1 || true
+	host_py power test_power.py
+}
+
+# host_py NAME TEST [ARG]...: scripts/tests/TEST's TAP, counted as "host NAME".
+host_py() {
+	local name=$1 t=$2 log=$RESULTS/host-$1.tap
+	shift 2
+	python3 "$TOP/scripts/tests/$t" "$@" >"$log" 2>&1 || true
 	if grep -q '^1\.\.[1-9]' "$log"; then
-		count_tap "host power" "$log"
+		count_tap "host $name" "$log"
 	else
-		t_fail "host power: scripts/tests/test_power.py" "no TAP plan; log: $log" "$(tail -n 3 "$log")"
+		t_fail "host $name: scripts/tests/$t" "no TAP plan; log: $log" "$(tail -n 3 "$log")"
 	fi
 }
 

@@ -260,11 +260,10 @@ static int64_t report_stat_after(const struct report *r, const char *name)
 
 int64_t report_stat_delta(const struct report *r, const char *name)
 {
-	uint64_t a = 0, b = 0;
+	uint64_t b = 0;
 
-	kv_get(&r->mod.after, name, &a);
 	kv_get(&r->mod.before, name, &b);
-	return (int64_t)(a - b);
+	return report_stat_after(r, name) - (int64_t)b;
 }
 
 static const char *verdict_name(int code)

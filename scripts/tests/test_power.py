@@ -10,23 +10,12 @@ import os
 import subprocess
 import sys
 import tempfile
-from typing import Callable
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from taplib import expect, main, test  # noqa: E402  (this directory, wherever run from)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPORT = os.path.join(os.path.dirname(HERE), "power-report.py")
-TESTS: list[tuple[str, Callable[[], None]]] = []
-
-
-def test(fn: Callable[[], None]) -> Callable[[], None]:
-    TESTS.append((fn.__doc__ or fn.__name__, fn))
-    return fn
-
-
-def expect(cond: bool, what: str) -> None:
-    if not cond:
-        raise AssertionError(what)
-
-
 def write(path: str, text: str) -> None:
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "w", encoding="utf-8") as f:
@@ -167,22 +156,6 @@ def missing_runs_fail() -> None:
             os.unlink(os.path.join(d, "runs", name))
     r, doc = run_report(d)
     expect(r.returncode == 1 and not doc["cells"][0]["complete"], f"exit {r.returncode}")
-
-
-def main() -> int:
-    print("TAP version 13")
-    print(f"1..{len(TESTS)}")
-    failed = 0
-    for i, (name, fn) in enumerate(TESTS, 1):
-        try:
-            fn()
-            print(f"ok {i} - {name}")
-        except Exception as e:  # noqa: BLE001  (a test's failure, whatever it is)
-            failed += 1
-            print(f"not ok {i} - {name}")
-            for line in str(e).splitlines()[:8]:
-                print(f"# {line}")
-    return 1 if failed else 0
 
 
 if __name__ == "__main__":

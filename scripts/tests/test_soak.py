@@ -14,24 +14,13 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from typing import Callable
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from taplib import expect, main, test  # noqa: E402  (this directory, wherever run from)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SCRIPTS = os.path.dirname(HERE)
 REPORT = os.path.join(SCRIPTS, "soak-report.py")
-TESTS: list[tuple[str, Callable[[], None]]] = []
-
-
-def test(fn: Callable[[], None]) -> Callable[[], None]:
-    TESTS.append((fn.__doc__ or fn.__name__, fn))
-    return fn
-
-
-def expect(cond: bool, what: str) -> None:
-    if not cond:
-        raise AssertionError(what)
-
-
 def guest(**over) -> dict:
     """A clean full soak as soak.sh writes it."""
     g = {"cycles": 500, "rmmod_busy_retries": 3, "inputs": 10000, "input_mismatches": 0,
@@ -105,54 +94,52 @@ def readme_renders_both() -> None:
     expect("| 40 (12 cut to max_irqoff_us=150), mean 130 us, longest 900 us |" in text, text)
 
 
-@test
-def report_only_from_console() -> None:
-    """scripts/soak --report-only: a crashed run's console gives the record and the crash excerpt"""
+def report_only(files: dict[str, str]) -> tuple[subprocess.CompletedProcess, str]:
+    """scripts/soak --report-only on a fake cache holding the last run's
+    @files (suffix after soak/debug-x86_64: text). Return: the run, and the
+    cache (the caller removes it)."""
     cache = tempfile.mkdtemp(prefix="migrace-soak-test.")
     os.makedirs(os.path.join(cache, "soak"))
     out = os.path.join(cache, "soak", "debug-x86_64")
-    with open(out + ".console.log", "w", encoding="utf-8") as f:
-        f.write("Linux version 6.12.95 (x) #1\nmigrace: loaded; 4 windows\nmigrace: unloaded\n"
-                "migrace: loaded; 4 windows\nBUG: kernel NULL pointer dereference, address: 0\n"
-                "RIP: 0010:0x0\n")
-    with open(out + ".lab.log", "w", encoding="utf-8") as f:
-        f.write("lab: guest ran 12 s; console log: x\n"
-                "lab: console audit FAILED (x): BUG: kernel NULL pointer dereference\n")
+    for suffix, text in files.items():
+        with open(out + suffix, "w", encoding="utf-8") as f:
+            f.write(text)
     os.utime(out + ".console.log", (1796402618, 1796402618))  # 2026-12-04T16:43:38Z
-    rec = os.path.join(cache, "soak.json")
-    r = subprocess.run([os.path.join(SCRIPTS, "soak"), "--report-only", "--out", rec],
+    r = subprocess.run([os.path.join(SCRIPTS, "soak"), "--report-only", "--out",
+                        os.path.join(cache, "soak.json")],
                        capture_output=True, text=True, env={**os.environ, "MIGRACE_CACHE": cache},
                        check=False)
+    return r, cache
+
+
+@test
+def report_only_from_console() -> None:
+    """scripts/soak --report-only: a crashed run's console gives the record and the crash excerpt"""
+    r, cache = report_only({
+        ".console.log": "Linux version 6.12.95 (x) #1\nmigrace: loaded; 4 windows\n"
+                        "migrace: unloaded\nmigrace: loaded; 4 windows\n"
+                        "BUG: kernel NULL pointer dereference, address: 0\nRIP: 0010:0x0\n",
+        ".lab.log": "lab: guest ran 12 s; console log: x\n"
+                    "lab: console audit FAILED (x): BUG: kernel NULL pointer dereference\n"})
     expect(r.returncode == 1, f"exit {r.returncode}, want 1 (not ok): {r.stderr}")
-    with open(rec, encoding="utf-8") as f:
+    with open(os.path.join(cache, "soak.json"), encoding="utf-8") as f:
         d = json.load(f)
+    with open(os.path.join(cache, "soak-crash.txt"), encoding="utf-8") as f:
+        excerpt = f.read().splitlines()
+    shutil.rmtree(cache)
     expect(d["crash"]["module_loads"] == 2 and d["crash"]["kernel"] == "6.12.95", f"{d['crash']}")
     expect(d["date"] == "2026-12-04T16:43:38+00:00", f"the run's date (its console's): {d['date']}")
     expect(d["crash"]["failure"].startswith("BUG: kernel NULL pointer"), d["crash"]["failure"])
     expect(d["lab_rc"] == 1 and "reported again" in d["command"], f"{d['lab_rc']} {d['command']}")
-    with open(os.path.join(cache, "soak-crash.txt"), encoding="utf-8") as f:
-        excerpt = f.read().splitlines()
-    shutil.rmtree(cache)
     expect(excerpt[1:] == ["RIP: 0010:0x0"], f"crash excerpt: {excerpt}")
 
 
 @test
 def never_ran_no_record() -> None:
     """scripts/soak --report-only: a lab that never booted the guest leaves no crash record"""
-    cache = tempfile.mkdtemp(prefix="migrace-soak-test.")
-    os.makedirs(os.path.join(cache, "soak"))
-    out = os.path.join(cache, "soak", "debug-x86_64")
-    with open(out + ".console.log", "w", encoding="utf-8") as f:
-        f.write("old\n")
-    with open(out + ".lab.log", "w", encoding="utf-8") as f:
-        f.write("lab: error: no kernel image for debug x86_64\n")
-    with open(out + ".rc", "w", encoding="utf-8") as f:
-        f.write("2\n")
-    rec = os.path.join(cache, "soak.json")
-    r = subprocess.run([os.path.join(SCRIPTS, "soak"), "--report-only", "--out", rec],
-                       capture_output=True, text=True, env={**os.environ, "MIGRACE_CACHE": cache},
-                       check=False)
-    made = os.path.exists(rec)
+    r, cache = report_only({".console.log": "old\n", ".rc": "2\n",
+                            ".lab.log": "lab: error: no kernel image for debug x86_64\n"})
+    made = os.path.exists(os.path.join(cache, "soak.json"))
     shutil.rmtree(cache)
     expect(r.returncode == 2 and not made and "never ran" in r.stderr, f"{r.returncode} {r.stderr}")
 
@@ -171,21 +158,6 @@ def failed_tests_named() -> None:
     expect(d["guest"]["not_ok"] == ["armed soak: no kernel splat (want 0, got 1)"],
            f"{d['guest']['not_ok']}")
     expect("- not ok: armed soak: no kernel splat (want 0, got 1)" in readme_soak(d), "README list")
-
-
-def main() -> int:
-    print(f"1..{len(TESTS)}")
-    bad = 0
-    for i, (name, fn) in enumerate(TESTS, 1):
-        try:
-            fn()
-            print(f"ok {i} - {name}")
-        except Exception as e:  # noqa: BLE001 (a test that raises fails, the rest still run)
-            bad += 1
-            print(f"not ok {i} - {name}")
-            for line in str(e).splitlines()[:10]:
-                print(f"# {line}")
-    return 1 if bad else 0
 
 
 if __name__ == "__main__":

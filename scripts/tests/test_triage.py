@@ -18,6 +18,9 @@ import sys
 import tempfile
 from typing import Callable
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from taplib import Skip, expect, main, test  # noqa: E402  (this directory, wherever run from)
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 SCRIPTS = os.path.dirname(HERE)
 FIXTURE = os.path.join(HERE, "triage", "fixture")
@@ -25,18 +28,6 @@ REPORT = os.path.join(SCRIPTS, "triage-report.py")
 SCHEMA = os.path.join(SCRIPTS, "triage-schema.json")
 VALIDATE = os.path.join(os.path.dirname(SCRIPTS), "userspace", "tests", "validate_json.py")
 PY = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
-TESTS: list[tuple[str, Callable[[], None]]] = []
-
-
-def test(fn: Callable[[], None]) -> Callable[[], None]:
-    TESTS.append((fn.__doc__ or fn.__name__, fn))
-    return fn
-
-
-class Skip(Exception):
-    """The test cannot run here: a TAP skip with this reason."""
-
-
 def run(*args: str, cwd: str | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(list(args), capture_output=True, text=True, cwd=cwd, timeout=120,
                           env=dict(os.environ, **(env or {})))
@@ -60,11 +51,6 @@ def report(top: str, *rules: str, plots: bool = False) -> subprocess.CompletedPr
 def md(top: str) -> str:
     with open(os.path.join(top, "triage.md"), encoding="utf-8") as f:
         return f.read()
-
-
-def expect(cond: bool, what: str) -> None:
-    if not cond:
-        raise AssertionError(what)
 
 
 def edit_reports(top: str, cell: str, mode: str, scen: str, edit: Callable[[dict], None]) -> None:
@@ -442,24 +428,6 @@ def guest_script() -> None:
     rr = report(top)
     expect(rr.returncode == 0, f"report exit {rr.returncode}: {rr.stderr}")
     expect("| arm64 | 6.12 | `fake` of fake | shared_anon fail (exit 1) |" in md(top), md(top))
-
-
-def main() -> int:
-    print("TAP version 13")
-    print(f"1..{len(TESTS)}")
-    failed = 0
-    for i, (name, fn) in enumerate(TESTS, 1):
-        try:
-            fn()
-            print(f"ok {i} - {name}")
-        except Skip as e:
-            print(f"ok {i} - {name} # SKIP {e}")
-        except Exception as e:  # noqa: BLE001 - every failure is reported as TAP
-            failed += 1
-            print(f"not ok {i} - {name}")
-            for line in str(e).splitlines()[:8]:
-                print(f"# {line}")
-    return 1 if failed else 0
 
 
 if __name__ == "__main__":
