@@ -76,7 +76,7 @@ static void add_find_test(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, slot);
 	KUNIT_EXPECT_PTR_EQ(test, slot->folio, fake_folio(0));
 	KUNIT_EXPECT_PTR_EQ(test, slot->owner, current);
-	KUNIT_EXPECT_EQ(test, slot->since_ns, 100);
+	KUNIT_EXPECT_EQ(test, slot->seen_ns, 100);
 	KUNIT_EXPECT_EQ(test, atomic_read(&slot->takers), 0);
 	KUNIT_EXPECT_PTR_EQ(test, migrace_inflight_find(s, fake_folio(0)), slot);
 	KUNIT_EXPECT_NULL(test, migrace_inflight_find(s, fake_folio(1)));
@@ -99,7 +99,7 @@ static void add_existing_test(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, a);
 	KUNIT_EXPECT_PTR_EQ(test, b, a);
 	KUNIT_EXPECT_PTR_EQ(test, a->owner, fake_task(1));
-	KUNIT_EXPECT_EQ(test, a->since_ns, 20);
+	KUNIT_EXPECT_EQ(test, a->seen_ns, 20);
 	KUNIT_EXPECT_EQ(test, migrace_inflight_del_owner(s, fake_task(0)), 0);
 	KUNIT_EXPECT_NULL(test, migrace_inflight_add(s, NULL, current, 0));
 	expect_consistent(test, s, 1);
@@ -140,17 +140,40 @@ static void expire_test(struct kunit *test)
 
 	KUNIT_ASSERT_NOT_NULL(test, migrace_inflight_add(s, fake_folio(0), current, 1000));
 	KUNIT_ASSERT_NOT_NULL(test, migrace_inflight_add(s, fake_folio(1), current, 5000));
-	KUNIT_EXPECT_EQ(test, migrace_inflight_expire(s, 6000, 2000), 1);
+	KUNIT_EXPECT_EQ(test, migrace_inflight_expire(s, 6000, 2000, NULL), 1);
 	KUNIT_EXPECT_NULL(test, migrace_inflight_find(s, fake_folio(0)));
 	KUNIT_EXPECT_NOT_NULL(test, migrace_inflight_find(s, fake_folio(1)));
 	/* Exactly max_age old is not older than it. */
-	KUNIT_EXPECT_EQ(test, migrace_inflight_expire(s, 7000, 2000), 0);
-	KUNIT_EXPECT_EQ(test, migrace_inflight_expire(s, 7001, 2000), 1);
+	KUNIT_EXPECT_EQ(test, migrace_inflight_expire(s, 7000, 2000, NULL), 0);
+	KUNIT_EXPECT_EQ(test, migrace_inflight_expire(s, 7001, 2000, NULL), 1);
 	expect_consistent(test, s, 0);
 	/* Added "after" now (another CPU's clock ran ahead): kept. */
 	KUNIT_ASSERT_NOT_NULL(test, migrace_inflight_add(s, fake_folio(2), current, 9000));
-	KUNIT_EXPECT_EQ(test, migrace_inflight_expire(s, 8000, 0), 0);
+	KUNIT_EXPECT_EQ(test, migrace_inflight_expire(s, 8000, 0, NULL), 0);
 	expect_consistent(test, s, 1);
+}
+
+/*
+ * A task in its migration call now (adding to a full set) keeps its entries,
+ * seen again now, however old; another owner's go. A call of hundreds of
+ * folios lasts seconds under emulation: its own entries are not stale.
+ */
+static void expire_live_owner_test(struct kunit *test)
+{
+	struct migrace_inflight_set *s = new_set(test);
+	struct migrace_inflight *slot;
+
+	slot = migrace_inflight_add(s, fake_folio(0), fake_task(0), 1000);
+	KUNIT_ASSERT_NOT_NULL(test, slot);
+	KUNIT_ASSERT_NOT_NULL(test, migrace_inflight_add(s, fake_folio(1), fake_task(1), 1000));
+	KUNIT_EXPECT_EQ(test, migrace_inflight_expire(s, 5000, 2000, fake_task(0)), 1);
+	KUNIT_EXPECT_PTR_EQ(test, migrace_inflight_find(s, fake_folio(0)), slot);
+	KUNIT_EXPECT_NULL(test, migrace_inflight_find(s, fake_folio(1)));
+	KUNIT_EXPECT_EQ(test, slot->seen_ns, 5000);
+	/* Seen at 5000: not older than 2000 at 7000, and stale after. */
+	KUNIT_EXPECT_EQ(test, migrace_inflight_expire(s, 7000, 2000, fake_task(1)), 0);
+	KUNIT_EXPECT_EQ(test, migrace_inflight_expire(s, 7001, 2000, fake_task(1)), 1);
+	expect_consistent(test, s, 0);
 }
 
 /* reset and `target clear` empty the set, whatever the entries' age. */
@@ -187,7 +210,7 @@ static void full_set_test(struct kunit *test)
 						       current, NSLOTS - 1), slot);
 	expect_consistent(test, s, NSLOTS);
 	/* Freeing one makes room, in that very slot. */
-	KUNIT_EXPECT_EQ(test, migrace_inflight_expire(s, NSLOTS, NSLOTS - 1), 1);
+	KUNIT_EXPECT_EQ(test, migrace_inflight_expire(s, NSLOTS, NSLOTS - 1, NULL), 1);
 	KUNIT_EXPECT_PTR_EQ(test, migrace_inflight_add(s, fake_folio(NSLOTS),
 						       current, 0), &s->slot[0]);
 	expect_consistent(test, s, NSLOTS);
@@ -397,6 +420,7 @@ static struct kunit_case inflight_cases[] = {
 	KUNIT_CASE(find_empty_fast_path_test),
 	KUNIT_CASE(del_owner_test),
 	KUNIT_CASE(expire_test),
+	KUNIT_CASE(expire_live_owner_test),
 	KUNIT_CASE(clear_test),
 	KUNIT_CASE(full_set_test),
 	KUNIT_CASE(takers_reset_test),

@@ -5,7 +5,7 @@
  *
  * A slot's life: free (folio NULL) -> claimed (folio == MIGRACE_CLAIMED,
  * owned by the adder, invisible to lookups) -> published (folio set with a
- * release store once owner, since_ns and takers are written) -> free again
+ * release store once owner, seen_ns and takers are written) -> free again
  * (a compare-and-swap from that folio back to NULL, so that of two racing
  * removers exactly one wins and @nr is decremented once).
  *
@@ -105,7 +105,7 @@ struct migrace_inflight *migrace_inflight_add(struct migrace_inflight_set *s,
 	if (!slot)
 		return NULL;
 	WRITE_ONCE(slot->owner, owner);
-	WRITE_ONCE(slot->since_ns, now_ns);
+	WRITE_ONCE(slot->seen_ns, now_ns);
 	atomic_set(&slot->takers, 0);
 	atomic_inc(&s->nr);
 	/* Publish: pairs with smp_load_acquire() in slot_folio(). */
@@ -154,13 +154,19 @@ MIGRACE_EXPORT_FOR_TEST(migrace_inflight_del_owner);
 static bool slot_expired(const struct migrace_inflight *slot, u64 now_ns,
 			 u64 max_age_ns)
 {
-	u64 since = READ_ONCE(slot->since_ns);
+	u64 seen = READ_ONCE(slot->seen_ns);
 
-	return now_ns > since && now_ns - since > max_age_ns;
+	return now_ns > seen && now_ns - seen > max_age_ns;
 }
 
+/*
+ * @live is migrating right now: its entries are seen again at @now_ns, never
+ * expired. Were a slot freed and reused since it was read, its new entry is
+ * stamped @now_ns too: a moment after its own add, a matter of accuracy.
+ */
 unsigned int migrace_inflight_expire(struct migrace_inflight_set *s,
-				     u64 now_ns, u64 max_age_ns)
+				     u64 now_ns, u64 max_age_ns,
+				     const struct task_struct *live)
 {
 	unsigned int i, n = 0;
 
@@ -170,8 +176,12 @@ unsigned int migrace_inflight_expire(struct migrace_inflight_set *s,
 		struct migrace_inflight *slot = &s->slot[i];
 		struct folio *folio = slot_folio(slot);
 
-		if (folio && slot_expired(slot, now_ns, max_age_ns) &&
-		    slot_release(s, slot, folio))
+		if (!folio)
+			continue;
+		if (live && READ_ONCE(slot->owner) == live)
+			WRITE_ONCE(slot->seen_ns, now_ns);
+		else if (slot_expired(slot, now_ns, max_age_ns) &&
+			 slot_release(s, slot, folio))
 			n++;
 	}
 	return n;

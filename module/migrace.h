@@ -227,13 +227,13 @@ int migrace_cmd_parse(char *line, struct migrace_cmd *cmd, u32 max_delay_ns,
  * struct migrace_inflight - a folio some targeted task is migrating
  * @folio: the folio; NULL marks a free slot (claimed with cmpxchg)
  * @owner: the migrating task
- * @since_ns: when it was added
+ * @seen_ns: when it was added, or last found still in its owner's call
  * @takers: reference takers seen on it since (rendezvous waits on this)
  */
 struct migrace_inflight {
 	struct folio *folio;
 	struct task_struct *owner;
-	u64 since_ns;
+	u64 seen_ns;
 	atomic_t takers;
 };
 
@@ -265,9 +265,13 @@ unsigned int migrace_inflight_del_owner(struct migrace_inflight_set *s,
 /** migrace_inflight_clear() - forget every entry; count them */
 unsigned int migrace_inflight_clear(struct migrace_inflight_set *s);
 
-/** migrace_inflight_expire() - forget entries older than @max_age_ns; count */
+/**
+ * migrace_inflight_expire() - forget entries not seen for @max_age_ns, but
+ * those of @live (a task in its migration call now); count those forgotten
+ */
 unsigned int migrace_inflight_expire(struct migrace_inflight_set *s,
-				     u64 now_ns, u64 max_age_ns);
+				     u64 now_ns, u64 max_age_ns,
+				     const struct task_struct *live);
 
 /* --- who took the references (attrib.c) ---------------------------------- */
 

@@ -129,9 +129,12 @@ err_unwind:
 /* --- in flight -------------------------------------------------------------- */
 
 /*
- * An entry whose migration end was never seen (its task stopped being a
- * target mid-call, say) goes when a full set is added to, once it is older
- * than any migration call (a call lasts milliseconds).
+ * An entry whose migration end was never seen (a try_to_migrate() outside
+ * migrate_pages(), say) goes when a full set is added to, once nothing has
+ * shown its owner still migrating for longer than a migration call lasts
+ * (milliseconds). A call of hundreds of folios (hot-remove) fills the set
+ * and may run for seconds under emulation: each of its own adds to the full
+ * set shows it alive, and its entries stay until its end.
  */
 #define MIGRACE_INFLIGHT_MAX_AGE_NS	(2 * NSEC_PER_SEC)
 
@@ -144,7 +147,7 @@ static struct migrace_inflight *inflight_add(struct folio *folio)
 	if (slot || !folio)
 		return slot;
 	if (!migrace_inflight_expire(&migrace_inflight, now,
-				     MIGRACE_INFLIGHT_MAX_AGE_NS))
+				     MIGRACE_INFLIGHT_MAX_AGE_NS, current))
 		return NULL;
 	migrace_count(MC_INFLIGHT_EXPIRED, 1);
 	return migrace_inflight_add(&migrace_inflight, folio, current, now);
