@@ -229,8 +229,12 @@ stage_lab() {
 	expect_fail "lab: unknown kernel is one clear error naming the matrix" 1 \
 		"unknown kernel '4.19' ($(awk '!/^#/ && NF { printf "%s ", $1 }' "$TOP/scripts/kernels.conf")debug)" \
 		"$LAB" run --kernel 4.19 -- true
+	expect_fail "lab: bad --tcg-thread is one clear error naming it" 1 \
+		"run: --tcg-thread 'dual' must be single or multi" "${L[@]}" --tcg-thread dual -- true
 	run_test "lab: build --out leaves migrace.ko (vermagic 7.2) and migrace" \
 		build_out_ok 7.2 arm64
+	expect_fail "lab: --tcg-thread single reaches QEMU (one TCG thread), the guest runs" 3 \
+		"-accel tcg,thread=single " "${L[@]}" --tcg-thread single --timeout 120 -- 'exit 3'
 	expect_fail "lab: guest exit status passes through" 3 "guest command exited 3" \
 		"${L[@]}" --timeout 120 -- 'test -d /sys/devices/system/node/node1 && exit 3'
 	expect_fail "lab: a kernel WARNING in the guest fails the run, naming it" 1 \

@@ -780,7 +780,7 @@ qemu_args() {
 	local arch=$1 image=$2 initrd=$3 cpus=$4 mem=$5 dir=$6 half=$(($5 / 2)) memopt
 	memopt="${mem}M"
 	[ "$arch" = x86_64 ] && memopt="${mem}M,slots=2,maxmem=$((mem + 1024))M"
-	QEMU_ARGS=(-accel tcg -nographic -no-reboot -nic none -audio none
+	QEMU_ARGS=(-accel "tcg${TCG_THREAD:+,thread=${TCG_THREAD}}" -nographic -no-reboot -nic none -audio none
 		-L "$QEMU_ROOT/usr/share/seabios" -L "$QEMU_ROOT/usr/share/qemu"
 		-kernel "$image" -initrd "$initrd"
 		-m "$memopt" -smp "$cpus,sockets=2,cores=$((cpus / 2)),threads=1"
@@ -846,10 +846,15 @@ lab_audit() {
 }
 
 # scripts/lab run --arch A [--kernel K|debug] [--cpus N] [--mem MB]
-#   [--timeout S] [--add FILE]... [--out DIR] [--log FILE] [--no-build] -- CMD...
+#   [--timeout S] [--add FILE]... [--out DIR] [--log FILE] [--no-build]
+#   [--tcg-thread single|multi] -- CMD...
+# --tcg-thread: QEMU's TCG threading (default: QEMU's own, multi here);
+# single runs every vCPU on one host thread: slower, and free of races
+# between vCPU threads translating code another one patches.
 lab_run() {
 	local arch=x86_64 kind=$DEFAULT_KERNEL cpus=4 mem=2048 timeout=300 outdir="" log="" build=1
 	ADD_FILES=()
+	TCG_THREAD=
 	APPEND=${APPEND:-}
 	while [ $# -gt 0 ]; do
 		case $1 in
@@ -862,6 +867,7 @@ lab_run() {
 		--out) outdir=${2:-}; shift 2 ;;
 		--log) log=${2:-}; shift 2 ;;
 		--no-build) build=0; shift ;;
+		--tcg-thread) TCG_THREAD=${2:-}; shift 2 ;;
 		--) shift; break ;;
 		*) die "run: unknown option '$1'" ;;
 		esac
@@ -875,6 +881,10 @@ lab_run() {
 		die "run: --mem '$mem' must be MiB >= 512"
 	fi
 	[[ $timeout =~ ^[0-9]+$ ]] || die "run: --timeout '$timeout' must be seconds"
+	case $TCG_THREAD in
+	"" | single | multi) ;;
+	*) die "run: --tcg-thread '$TCG_THREAD' must be single or multi" ;;
+	esac
 	[ $# -gt 0 ] || die "run: no command given (… -- CMD)"
 	local f
 	for f in "${ADD_FILES[@]}"; do [ -e "$f" ] || die "run: --add '$f' does not exist"; done

@@ -62,7 +62,8 @@ def main() -> int:
         "date": os.environ.get("SOAK_RUN_DATE") or
         datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "qemu": args[2],
-        "accel": "tcg",
+        # SOAK_ACCEL: scripts/soak --tcg-thread (tcg,thread=single, say).
+        "accel": os.environ.get("SOAK_ACCEL") or "tcg",
         "host": host(),
         "lab_rc": lab_rc,
         "ok": ok,

@@ -135,6 +135,37 @@ def report_only_from_console() -> None:
 
 
 @test
+def accel_recorded() -> None:
+    """scripts/soak: a --tcg-thread run's record says so; a bad value is refused, the last run kept"""
+    console = "Linux version 6.12.95 (x) #1\nmigrace: loaded; 4 windows\nBUG: x\n"
+    lab = "lab: guest ran 12 s; console log: x\nlab: console audit FAILED (x): BUG: x\n"
+    r, cache = report_only({".console.log": console, ".lab.log": lab,
+                            ".accel": "tcg,thread=single\n"})
+    with open(os.path.join(cache, "soak.json"), encoding="utf-8") as f:
+        accel = json.load(f)["accel"]
+    shutil.rmtree(cache)
+    expect(accel == "tcg,thread=single", f"accel {accel!r}, want tcg,thread=single")
+    r, cache = report_only({".console.log": console, ".lab.log": lab})
+    with open(os.path.join(cache, "soak.json"), encoding="utf-8") as f:
+        accel = json.load(f)["accel"]
+    expect(accel == "tcg", f"a run before .accel was kept: accel {accel!r}, want tcg")
+    # The stock kernel, short: were the value not checked, the lab would
+    # fail at once on this cache (no kernel), never build the debug one.
+    last = os.path.join(cache, "soak", "6.1-x86_64.console.log")
+    with open(last, "w", encoding="utf-8") as f:
+        f.write(console)
+    r = subprocess.run([os.path.join(SCRIPTS, "soak"), "--short", "--kernel", "6.1",
+                        "--tcg-thread", "dual"],
+                       capture_output=True, text=True, env={**os.environ, "MIGRACE_CACHE": cache},
+                       check=False, timeout=120)
+    kept = os.path.exists(last)
+    shutil.rmtree(cache)
+    expect(r.returncode == 2 and "--tcg-thread 'dual' must be single or multi" in r.stderr,
+           f"exit {r.returncode}: {r.stderr}")
+    expect(kept, "a refused --tcg-thread removed the last run's console")
+
+
+@test
 def never_ran_no_record() -> None:
     """scripts/soak --report-only: a lab that never booted the guest leaves no crash record"""
     r, cache = report_only({".console.log": "old\n", ".rc": "2\n",
