@@ -140,25 +140,26 @@ static void expire_test(struct kunit *test)
 
 	KUNIT_ASSERT_NOT_NULL(test, migrace_inflight_add(s, fake_folio(0), current, 1000));
 	KUNIT_ASSERT_NOT_NULL(test, migrace_inflight_add(s, fake_folio(1), current, 5000));
-	KUNIT_EXPECT_EQ(test, migrace_inflight_expire(s, 6000, 2000, NULL), 1);
+	KUNIT_EXPECT_EQ(test, migrace_inflight_expire(s, 6000, 2000, U64_MAX), 1);
 	KUNIT_EXPECT_NULL(test, migrace_inflight_find(s, fake_folio(0)));
 	KUNIT_EXPECT_NOT_NULL(test, migrace_inflight_find(s, fake_folio(1)));
 	/* Exactly max_age old is not older than it. */
-	KUNIT_EXPECT_EQ(test, migrace_inflight_expire(s, 7000, 2000, NULL), 0);
-	KUNIT_EXPECT_EQ(test, migrace_inflight_expire(s, 7001, 2000, NULL), 1);
+	KUNIT_EXPECT_EQ(test, migrace_inflight_expire(s, 7000, 2000, U64_MAX), 0);
+	KUNIT_EXPECT_EQ(test, migrace_inflight_expire(s, 7001, 2000, U64_MAX), 1);
 	expect_consistent(test, s, 0);
 	/* Added "after" now (another CPU's clock ran ahead): kept. */
 	KUNIT_ASSERT_NOT_NULL(test, migrace_inflight_add(s, fake_folio(2), current, 9000));
-	KUNIT_EXPECT_EQ(test, migrace_inflight_expire(s, 8000, 0, NULL), 0);
+	KUNIT_EXPECT_EQ(test, migrace_inflight_expire(s, 8000, 0, U64_MAX), 0);
 	expect_consistent(test, s, 1);
 }
 
 /*
- * A task in its migration call now (adding to a full set) keeps its entries,
- * seen again now, however old; another owner's go. A call of hundreds of
- * folios lasts seconds under emulation: its own entries are not stale.
+ * A task seen migrating (adding to a full set, moving a folio) keeps its
+ * entries, however long ago they were added; another owner's go once not
+ * seen for the idle time. A call of hundreds of folios lasts seconds under
+ * emulation: its entries are not stale.
  */
-static void expire_live_owner_test(struct kunit *test)
+static void seen_test(struct kunit *test)
 {
 	struct migrace_inflight_set *s = new_set(test);
 	struct migrace_inflight *slot;
@@ -166,13 +167,31 @@ static void expire_live_owner_test(struct kunit *test)
 	slot = migrace_inflight_add(s, fake_folio(0), fake_task(0), 1000);
 	KUNIT_ASSERT_NOT_NULL(test, slot);
 	KUNIT_ASSERT_NOT_NULL(test, migrace_inflight_add(s, fake_folio(1), fake_task(1), 1000));
-	KUNIT_EXPECT_EQ(test, migrace_inflight_expire(s, 5000, 2000, fake_task(0)), 1);
+	migrace_inflight_seen(s, fake_task(0), 5000);
+	KUNIT_EXPECT_EQ(test, slot->seen_ns, 5000);
+	KUNIT_EXPECT_EQ(test, slot->added_ns, 1000);
+	KUNIT_EXPECT_EQ(test, migrace_inflight_expire(s, 5000, 2000, U64_MAX), 1);
 	KUNIT_EXPECT_PTR_EQ(test, migrace_inflight_find(s, fake_folio(0)), slot);
 	KUNIT_EXPECT_NULL(test, migrace_inflight_find(s, fake_folio(1)));
-	KUNIT_EXPECT_EQ(test, slot->seen_ns, 5000);
-	/* Seen at 5000: not older than 2000 at 7000, and stale after. */
-	KUNIT_EXPECT_EQ(test, migrace_inflight_expire(s, 7000, 2000, fake_task(1)), 0);
-	KUNIT_EXPECT_EQ(test, migrace_inflight_expire(s, 7001, 2000, fake_task(1)), 1);
+	/* Seen at 5000: not idle for more than 2000 at 7000, and stale after. */
+	KUNIT_EXPECT_EQ(test, migrace_inflight_expire(s, 7000, 2000, U64_MAX), 0);
+	KUNIT_EXPECT_EQ(test, migrace_inflight_expire(s, 7001, 2000, U64_MAX), 1);
+	expect_consistent(test, s, 0);
+}
+
+/*
+ * However recently seen, an entry older than the life time goes: a task
+ * that leaked entries and keeps migrating cannot hold slots for ever.
+ */
+static void life_test(struct kunit *test)
+{
+	struct migrace_inflight_set *s = new_set(test);
+
+	KUNIT_ASSERT_NOT_NULL(test, migrace_inflight_add(s, fake_folio(0), fake_task(0), 1000));
+	migrace_inflight_seen(s, fake_task(0), 61000);
+	KUNIT_EXPECT_EQ(test, migrace_inflight_expire(s, 61000, 2000, 60000), 0);
+	migrace_inflight_seen(s, fake_task(0), 61001);
+	KUNIT_EXPECT_EQ(test, migrace_inflight_expire(s, 61001, 2000, 60000), 1);
 	expect_consistent(test, s, 0);
 }
 
@@ -210,7 +229,7 @@ static void full_set_test(struct kunit *test)
 						       current, NSLOTS - 1), slot);
 	expect_consistent(test, s, NSLOTS);
 	/* Freeing one makes room, in that very slot. */
-	KUNIT_EXPECT_EQ(test, migrace_inflight_expire(s, NSLOTS, NSLOTS - 1, NULL), 1);
+	KUNIT_EXPECT_EQ(test, migrace_inflight_expire(s, NSLOTS, NSLOTS - 1, U64_MAX), 1);
 	KUNIT_EXPECT_PTR_EQ(test, migrace_inflight_add(s, fake_folio(NSLOTS),
 						       current, 0), &s->slot[0]);
 	expect_consistent(test, s, NSLOTS);
@@ -420,7 +439,8 @@ static struct kunit_case inflight_cases[] = {
 	KUNIT_CASE(find_empty_fast_path_test),
 	KUNIT_CASE(del_owner_test),
 	KUNIT_CASE(expire_test),
-	KUNIT_CASE(expire_live_owner_test),
+	KUNIT_CASE(seen_test),
+	KUNIT_CASE(life_test),
 	KUNIT_CASE(clear_test),
 	KUNIT_CASE(full_set_test),
 	KUNIT_CASE(takers_reset_test),

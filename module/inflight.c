@@ -5,7 +5,7 @@
  *
  * A slot's life: free (folio NULL) -> claimed (folio == MIGRACE_CLAIMED,
  * owned by the adder, invisible to lookups) -> published (folio set with a
- * release store once owner, seen_ns and takers are written) -> free again
+ * release store once owner, times and takers are written) -> free again
  * (a compare-and-swap from that folio back to NULL, so that of two racing
  * removers exactly one wins and @nr is decremented once).
  *
@@ -18,7 +18,7 @@
  * One folio is added by one task at a time (try_to_migrate() runs with the
  * folio locked), so the check for an existing slot in
  * migrace_inflight_add() is not made atomic with the claim. A re-add
- * replaces the entry: a new owner, start time and takers count.
+ * replaces the entry: a new owner, times and takers count.
  */
 #include <linux/atomic.h>
 #include <linux/string.h>
@@ -105,6 +105,7 @@ struct migrace_inflight *migrace_inflight_add(struct migrace_inflight_set *s,
 	if (!slot)
 		return NULL;
 	WRITE_ONCE(slot->owner, owner);
+	WRITE_ONCE(slot->added_ns, now_ns);
 	WRITE_ONCE(slot->seen_ns, now_ns);
 	atomic_set(&slot->takers, 0);
 	atomic_inc(&s->nr);
@@ -150,23 +151,35 @@ unsigned int migrace_inflight_del_owner(struct migrace_inflight_set *s,
 
 MIGRACE_EXPORT_FOR_TEST(migrace_inflight_del_owner);
 
-/* Older than @max_age_ns; a start in the future (clock skew) is not. */
-static bool slot_expired(const struct migrace_inflight *slot, u64 now_ns,
-			 u64 max_age_ns)
+/*
+ * Stamp @owner's entries @now_ns. Were a slot freed and claimed again since
+ * it was read, the new entry's stamp moves by as long: accuracy, not safety.
+ */
+void migrace_inflight_seen(struct migrace_inflight_set *s,
+			   const struct task_struct *owner, u64 now_ns)
 {
-	u64 seen = READ_ONCE(slot->seen_ns);
+	unsigned int i;
 
-	return now_ns > seen && now_ns - seen > max_age_ns;
+	if (!atomic_read(&s->nr))
+		return;
+	for (i = 0; i < MIGRACE_INFLIGHT_SLOTS; i++) {
+		struct migrace_inflight *slot = &s->slot[i];
+
+		if (slot_folio(slot) && READ_ONCE(slot->owner) == owner)
+			WRITE_ONCE(slot->seen_ns, now_ns);
+	}
 }
 
-/*
- * @live is migrating right now: its entries are seen again at @now_ns, never
- * expired. Were a slot freed and reused since it was read, its new entry is
- * stamped @now_ns too: a moment after its own add, a matter of accuracy.
- */
+MIGRACE_EXPORT_FOR_TEST(migrace_inflight_seen);
+
+/* More than @age_ns before @now_ns; a time after it (clock skew) is not. */
+static bool older(u64 t_ns, u64 now_ns, u64 age_ns)
+{
+	return now_ns > t_ns && now_ns - t_ns > age_ns;
+}
+
 unsigned int migrace_inflight_expire(struct migrace_inflight_set *s,
-				     u64 now_ns, u64 max_age_ns,
-				     const struct task_struct *live)
+				     u64 now_ns, u64 idle_ns, u64 life_ns)
 {
 	unsigned int i, n = 0;
 
@@ -178,10 +191,9 @@ unsigned int migrace_inflight_expire(struct migrace_inflight_set *s,
 
 		if (!folio)
 			continue;
-		if (live && READ_ONCE(slot->owner) == live)
-			WRITE_ONCE(slot->seen_ns, now_ns);
-		else if (slot_expired(slot, now_ns, max_age_ns) &&
-			 slot_release(s, slot, folio))
+		if ((older(READ_ONCE(slot->seen_ns), now_ns, idle_ns) ||
+		     older(READ_ONCE(slot->added_ns), now_ns, life_ns)) &&
+		    slot_release(s, slot, folio))
 			n++;
 	}
 	return n;

@@ -227,12 +227,14 @@ int migrace_cmd_parse(char *line, struct migrace_cmd *cmd, u32 max_delay_ns,
  * struct migrace_inflight - a folio some targeted task is migrating
  * @folio: the folio; NULL marks a free slot (claimed with cmpxchg)
  * @owner: the migrating task
- * @seen_ns: when it was added, or last found still in its owner's call
+ * @added_ns: when it was added
+ * @seen_ns: when its owner was last seen migrating (adding it, at the latest)
  * @takers: reference takers seen on it since (rendezvous waits on this)
  */
 struct migrace_inflight {
 	struct folio *folio;
 	struct task_struct *owner;
+	u64 added_ns;
 	u64 seen_ns;
 	atomic_t takers;
 };
@@ -265,13 +267,15 @@ unsigned int migrace_inflight_del_owner(struct migrace_inflight_set *s,
 /** migrace_inflight_clear() - forget every entry; count them */
 unsigned int migrace_inflight_clear(struct migrace_inflight_set *s);
 
+/** migrace_inflight_seen() - @owner is migrating at @now_ns: stamp its entries */
+void migrace_inflight_seen(struct migrace_inflight_set *s,
+			   const struct task_struct *owner, u64 now_ns);
 /**
- * migrace_inflight_expire() - forget entries not seen for @max_age_ns, but
- * those of @live (a task in its migration call now); count those forgotten
+ * migrace_inflight_expire() - forget entries whose owner was not seen for
+ * @idle_ns, or added more than @life_ns ago; count them
  */
 unsigned int migrace_inflight_expire(struct migrace_inflight_set *s,
-				     u64 now_ns, u64 max_age_ns,
-				     const struct task_struct *live);
+				     u64 now_ns, u64 idle_ns, u64 life_ns);
 
 /* --- who took the references (attrib.c) ---------------------------------- */
 

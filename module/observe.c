@@ -130,13 +130,15 @@ err_unwind:
 
 /*
  * An entry whose migration end was never seen (a try_to_migrate() outside
- * migrate_pages(), say) goes when a full set is added to, once nothing has
- * shown its owner still migrating for longer than a migration call lasts
- * (milliseconds). A call of hundreds of folios (hot-remove) fills the set
- * and may run for seconds under emulation: each of its own adds to the full
- * set shows it alive, and its entries stay until its end.
+ * migrate_pages(), as device memory's migrate_vma does) goes when a full set
+ * is added to: once its owner has not been seen migrating (adding to the
+ * full set, moving a folio) for longer than a migration call's gaps last,
+ * or once it is older than any call. A call of hundreds of folios
+ * (hot-remove) fills the set and may run for seconds under emulation; its
+ * entries stay until its end.
  */
-#define MIGRACE_INFLIGHT_MAX_AGE_NS	(2 * NSEC_PER_SEC)
+#define MIGRACE_INFLIGHT_IDLE_NS	(2 * NSEC_PER_SEC)
+#define MIGRACE_INFLIGHT_LIFE_NS	(60 * NSEC_PER_SEC)
 
 static struct migrace_inflight *inflight_add(struct folio *folio)
 {
@@ -146,8 +148,9 @@ static struct migrace_inflight *inflight_add(struct folio *folio)
 	slot = migrace_inflight_add(&migrace_inflight, folio, current, now);
 	if (slot || !folio)
 		return slot;
-	if (!migrace_inflight_expire(&migrace_inflight, now,
-				     MIGRACE_INFLIGHT_MAX_AGE_NS, current))
+	migrace_inflight_seen(&migrace_inflight, current, now);
+	if (!migrace_inflight_expire(&migrace_inflight, now, MIGRACE_INFLIGHT_IDLE_NS,
+				     MIGRACE_INFLIGHT_LIFE_NS))
 		return NULL;
 	migrace_count(MC_INFLIGHT_EXPIRED, 1);
 	return migrace_inflight_add(&migrace_inflight, folio, current, now);
@@ -233,6 +236,8 @@ static int move_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 
 	if (!migrace_targeted())
 		return 1;
+	/* Moving: this task's call goes on, its entries are not stale. */
+	migrace_inflight_seen(&migrace_inflight, current, migrace_now());
 	a->folio = migrace_arg_folio(regs_get_kernel_argument(regs, 1));
 	a->mapping = folio_mapping(a->folio);
 	return 0;

@@ -848,9 +848,9 @@ lab_audit() {
 # scripts/lab run --arch A [--kernel K|debug] [--cpus N] [--mem MB]
 #   [--timeout S] [--add FILE]... [--out DIR] [--log FILE] [--no-build]
 #   [--tcg-thread single|multi] -- CMD...
-# --tcg-thread: QEMU's TCG threading (default: QEMU's own, multi here);
-# single runs every vCPU on one host thread: slower, and free of races
-# between vCPU threads translating code another one patches.
+# --tcg-thread: QEMU's TCG threading (default: QEMU's own, multi where the
+# guest and host allow); single runs every vCPU on one host thread: slower,
+# and free of races between vCPU threads translating code another patches.
 lab_run() {
 	local arch=x86_64 kind=$DEFAULT_KERNEL cpus=4 mem=2048 timeout=300 outdir="" log="" build=1
 	ADD_FILES=()
@@ -867,7 +867,12 @@ lab_run() {
 		--out) outdir=${2:-}; shift 2 ;;
 		--log) log=${2:-}; shift 2 ;;
 		--no-build) build=0; shift ;;
-		--tcg-thread) TCG_THREAD=${2:-}; shift 2 ;;
+		--tcg-thread)
+			TCG_THREAD=${2:-}
+			[[ $TCG_THREAD =~ ^(single|multi)$ ]] ||
+				die "run: --tcg-thread '$TCG_THREAD' must be single or multi"
+			shift 2
+			;;
 		--) shift; break ;;
 		*) die "run: unknown option '$1'" ;;
 		esac
@@ -881,10 +886,6 @@ lab_run() {
 		die "run: --mem '$mem' must be MiB >= 512"
 	fi
 	[[ $timeout =~ ^[0-9]+$ ]] || die "run: --timeout '$timeout' must be seconds"
-	case $TCG_THREAD in
-	"" | single | multi) ;;
-	*) die "run: --tcg-thread '$TCG_THREAD' must be single or multi" ;;
-	esac
 	[ $# -gt 0 ] || die "run: no command given (… -- CMD)"
 	local f
 	for f in "${ADD_FILES[@]}"; do [ -e "$f" ] || die "run: --add '$f' does not exist"; done
