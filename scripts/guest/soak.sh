@@ -33,14 +33,16 @@ expect() {
 stat() { sed -n "s/^$1: //p" "$D/stats"; }
 vm() { sed -n "s/^$1 //p" /proc/vmstat; }
 now() { cut -d. -f1 /proc/uptime; }
-# Kernel trouble in the log so far (the host audits the console too). The
+# Kernel trouble in the log so far: what the host's audit of the console
+# calls trouble (the lab's pattern, in audit.re beside this script). The
 # ring buffer is drained as the soak goes, its trouble lines kept in a file
 # (the hostile phase's refusals, logged, would rotate older lines out: the
 # second full soak's count fell from 3 to 0), and only trouble counts: the
 # debug kernel's command line (rcu_cpu_stall_timeout) matched 'rcu.*stall'.
 # Only trouble lines are kept: /tmp is tmpfs, and Shmem is measured.
 KMSG=/tmp/soak-kmsg.txt
-SPLAT_RE='BUG:|WARNING:|Oops|soft lockup|hard LOCKUP|blocked for more than|rcu: INFO: .*stall|self-detected stall|KASAN:|UBSAN:|list_(add|del) corruption|circular locking'
+SPLAT_RE=$(cat audit.re 2>/dev/null)
+[ -n "$SPLAT_RE" ] || { echo "soak: no audit.re from the lab"; exit 1; }
 : >"$KMSG"
 drain() { dmesg -c 2>/dev/null | grep -E "$SPLAT_RE" >>"$KMSG" || true; }
 splats() {
